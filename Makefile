@@ -1,0 +1,129 @@
+# c-tools — static, musl-linked container tools.
+#
+#   make                 dependencies (once, cached), lib/, every cmd/*.c into bin/
+#   make check           the whole test suite; ends with "N passed, N failed"
+#   make install PREFIX=/usr/local [DESTDIR=...]
+#   make bench           benchmarks, side by side with the anchors
+#
+# Two flavours of the same code: "musl" (the product: musl-gcc, fully static,
+# dependencies built from Debian's sources by scripts/deps.sh) and "asan"
+# (host gcc, -fsanitize=address,undefined, Debian's -dev packages of the same
+# sources), which runs the unit tests again.
+
+.DEFAULT_GOAL := all
+VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+BUILD := build
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+COMMON_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DC_TOOLS_VERSION='"$(VERSION)"' \
+	-Ilib $(WARN) -fno-strict-aliasing
+
+# --- musl flavour -------------------------------------------------------------
+MUSL := $(BUILD)/musl
+MUSL_CC := musl-gcc
+MUSL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffunction-sections -fdata-sections
+MUSL_LDFLAGS := -static -Wl,--gc-sections
+
+# scripts/deps.sh writes DEPS_CFLAGS, DEPS_LIBS, KHEADERS; it is only rerun when
+# the recipes change, and then finds its cache.
+DEPS_MK := $(BUILD)/deps.mk
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+-include $(DEPS_MK)
+endif
+$(DEPS_MK): scripts/deps.sh $(wildcard scripts/deps/*.sh)
+	@mkdir -p $(BUILD)
+	sh scripts/deps.sh $@
+
+# --- asan flavour -------------------------------------------------------------
+ASAN := $(BUILD)/asan
+ASAN_CC := gcc
+ASAN_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+ASAN_LIBS := -larchive -lseccomp -ljansson -lbearssl -lisal -lzstd -lz
+
+# --- sources ------------------------------------------------------------------
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_HDRS := $(wildcard lib/*.h)
+PROGS := $(patsubst cmd/%.c,bin/%,$(wildcard cmd/*.c))
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
+TEST_INIT := $(MUSL)/tests/c-test-init
+BENCH_PROGS := $(patsubst bench/%.c,$(MUSL)/bench/%,$(wildcard bench/*.c))
+
+MUSL_LIB := $(MUSL)/libctools.a
+ASAN_LIB := $(ASAN)/libctools.a
+MUSL_UNITS := $(addprefix $(MUSL)/tests/,$(UNIT_NAMES))
+ASAN_UNITS := $(addprefix $(ASAN)/tests/,$(UNIT_NAMES))
+
+.PHONY: all check unit unit-asan install bench clean distclean deps
+
+all: $(PROGS) $(TEST_INIT)
+
+deps: $(DEPS_MK)
+
+$(MUSL)/lib/%.o: lib/%.c $(LIB_HDRS) $(DEPS_MK)
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(DEPS_CFLAGS) -c -o $@ $<
+
+$(MUSL_LIB): $(patsubst lib/%.c,$(MUSL)/lib/%.o,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+MUSL_LINK = $(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(DEPS_CFLAGS) $(MUSL_LDFLAGS) \
+	-o $@ $< $(MUSL_LIB) -Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
+
+bin/%: cmd/%.c $(MUSL_LIB) $(LIB_HDRS)
+	@mkdir -p bin
+	$(MUSL_LINK)
+
+$(MUSL)/tests/%: tests/unit/%.c tests/unit/tap.h $(MUSL_LIB) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(MUSL_LINK) -Wl,-Map=$@.map
+
+$(TEST_INIT): tests/init/c-test-init.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(MUSL_LDFLAGS) -Os -o $@ $<
+
+$(MUSL)/bench/%: bench/%.c $(MUSL_LIB) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(MUSL_LINK)
+
+$(ASAN)/lib/%.o: lib/%.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ASAN_CFLAGS) -c -o $@ $<
+
+$(ASAN_LIB): $(patsubst lib/%.c,$(ASAN)/lib/%.o,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ASAN)/tests/%: tests/unit/%.c tests/unit/tap.h $(ASAN_LIB) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB) $(ASAN_LIBS)
+
+unit: $(MUSL_UNITS)
+unit-asan: $(ASAN_UNITS)
+
+# Installs the test packages first (as root): the asan flavour links them.
+check:
+	@sh scripts/test-deps.sh
+	@$(MAKE) --no-print-directory all unit unit-asan
+	@tests/run $(MUSL_UNITS) $(ASAN_UNITS) -- tests/*.bats
+
+bench: all $(BENCH_PROGS)
+	@BUILD_DIR=$(MUSL) bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man7
+	$(if $(PROGS),install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(wildcard man/*.1),install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+
+clean:
+	rm -rf bin $(MUSL) $(ASAN)
+
+# Also forget where the dependency cache is; the cache itself stays (see README).
+distclean: clean
+	rm -rf $(BUILD)

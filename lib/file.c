@@ -1,0 +1,196 @@
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int c_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int c_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		   c_err **err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t have = 0, cap = 0;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return c_err_sys(err, "open", path);
+	for (;;) {
+		ssize_t n;
+
+		if (cap - have < 2) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *nbuf;
+
+			/* One byte past max tells a file of max bytes from a larger one. */
+			if (ncap > max + 2)
+				ncap = max + 2;
+			nbuf = realloc(buf, ncap);
+			if (!nbuf)
+				return c_err_sys(err, "read", path);
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + have, cap - have - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return c_err_sys(err, "read", path);
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		if (have > max)
+			return c_err_new(err, C_EXIT_DATA, 0, "read: %s: larger than %zu bytes", path,
+					 max);
+	}
+	if (!buf && !(buf = malloc(1)))
+		return c_err_sys(err, "read", path);
+	buf[have] = '\0';
+	*out = c_steal_ptr(&buf);
+	if (len)
+		*len = have;
+	return 0;
+}
+
+int c_read_file(const char *path, size_t max, char **out, size_t *len, c_err **err)
+{
+	return c_read_file_at(AT_FDCWD, path, max, out, len, err);
+}
+
+int c_open_temp_at(int dirfd, const char *name, mode_t mode, char **tmpname, c_err **err)
+{
+	const char *base = strrchr(name, '/');
+	size_t dirlen = base ? (size_t)(base - name + 1) : 0;
+
+	base = base ? base + 1 : name;
+	for (int tries = 0; tries < 100; tries++) {
+		uint32_t rnd;
+		char *tmp;
+		int fd;
+
+		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+			return c_err_sys(err, "getrandom", NULL);
+		if (asprintf(&tmp, "%.*s.%s.tmp-%08x", (int)dirlen, name, base, rnd) < 0)
+			return c_err_sys(err, "temp name for", name);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			if (fchmod(fd, mode) < 0) {
+				c_err_sys(err, "chmod", tmp);
+				unlinkat(dirfd, tmp, 0);
+				close(fd);
+				free(tmp);
+				return -1;
+			}
+			*tmpname = tmp;
+			return fd;
+		}
+		if (errno != EEXIST) {
+			c_err_sys(err, "create", tmp);
+			free(tmp);
+			return -1;
+		}
+		free(tmp);
+	}
+	return c_err_new(err, C_EXIT_FAIL, EEXIST, "create temp file for %s", name);
+}
+
+int c_fsync_dir_at(int dirfd, const char *path, c_err **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return c_err_sys(err, "open directory", path);
+	if (fsync(fd) < 0)
+		return c_err_sys(err, "fsync", path);
+	return 0;
+}
+
+static char *parent_of(const char *name)
+{
+	char *copy = strdup(name), *dir;
+
+	if (!copy)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+int c_commit_temp_at(int dirfd, int fd, const char *tmpname, const char *name, c_err **err)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (fsync(fd) < 0) {
+		c_err_sys(err, "fsync", tmpname);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		c_err_sys(err, "close", tmpname);
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmpname, dirfd, name) < 0) {
+		c_err_sys(err, "rename to", name);
+		goto fail;
+	}
+	dir = parent_of(name);
+	if (!dir)
+		return c_err_sys(err, "fsync directory of", name);
+	return c_fsync_dir_at(dirfd, dir, err);
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmpname, 0);
+	return -1;
+}
+
+int c_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
+			   mode_t mode, c_err **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	int fd = c_open_temp_at(dirfd, name, mode, &tmp, err);
+
+	if (fd < 0)
+		return -1;
+	if (c_write_all(fd, data, len) < 0) {
+		c_err_sys(err, "write", tmp);
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return c_commit_temp_at(dirfd, fd, tmp, name, err);
+}
+
+int c_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			c_err **err)
+{
+	return c_write_file_atomic_at(AT_FDCWD, path, data, len, mode, err);
+}

@@ -1,0 +1,111 @@
+/* JSON helpers: errors name the document and the field. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "json.h"
+#include "tap.h"
+
+static int line_has(c_err **e, const char *want)
+{
+	char *line = c_err_line(*e);
+	int found = line && strstr(line, want);
+
+	if (!found)
+		tap_diag("got: %s", line ? line : "(null)");
+	free(line);
+	c_err_free(e);
+	return found;
+}
+
+static void test_parse(void)
+{
+	c_err *e = NULL;
+	const char *doc = "{\"a\": 1,\n \"b\": }";
+	json_t *v;
+
+	v = c_json_parse("{\"z\":1,\"a\":[true,null]}", 23, "doc", &e);
+	ok(v && json_is_object(v), "parse an object");
+	json_decref(v);
+
+	v = c_json_parse(doc, strlen(doc), "manifest sha256:ab", &e);
+	ok(!v && e->status == C_EXIT_DATA, "malformed JSON is bad data");
+	ok(line_has(&e, "parse JSON: manifest sha256:ab: line 2"), "error names document and line");
+
+	v = c_json_parse("{\"a\":1,\"a\":2}", 13, "dup", &e);
+	ok(!v && line_has(&e, "duplicate"), "duplicate keys are refused");
+
+	v = c_json_parse("{} trailing", 11, "t", &e);
+	ok(!v && line_has(&e, "parse JSON: t"), "trailing garbage is refused");
+
+	v = c_json_parse("", 0, "empty", &e);
+	ok(!v && line_has(&e, "empty"), "empty input is refused");
+}
+
+static void test_getters(void)
+{
+	const char *doc = "{\"name\":\"x\",\"size\":42,\"big\":1.5,\"ok\":false,"
+			  "\"config\":{\"Env\":\"not-an-array\"}}";
+	_cleanup_json_ json_t *v = c_json_parse(doc, strlen(doc), "d", NULL);
+	json_t *config = NULL, *env = NULL;
+	const char *s = NULL;
+	long long n = 0;
+	bool b = true;
+	c_err *e = NULL;
+
+	ok(c_json_get_string(v, "", "name", true, &s, &e) == 0 && !strcmp(s, "x"), "string");
+	ok(c_json_get_int(v, "", "size", true, &n, &e) == 0 && n == 42, "integer");
+	ok(c_json_get_bool(v, "", "ok", true, &b, &e) == 0 && !b, "boolean");
+	ok(c_json_get_int(v, "", "big", true, &n, &e) < 0 &&
+		   line_has(&e, "field big: expected integer, got number"),
+	   "a real where an integer is wanted");
+	ok(c_json_get_string(v, "", "missing", true, &s, &e) < 0 &&
+		   line_has(&e, "field missing: missing"),
+	   "a required field that is absent");
+	s = "kept";
+	ok(c_json_get_string(v, "", "missing", false, &s, &e) == 0 && !strcmp(s, "kept"),
+	   "an optional field that is absent leaves the default");
+	ok(c_json_get(v, "", "config", JSON_OBJECT, true, &config, &e) == 0 && config,
+	   "nested object");
+	ok(c_json_get(config, "config", "Env", JSON_ARRAY, true, &env, &e) < 0 &&
+		   line_has(&e, "field config.Env: expected array, got string"),
+	   "nested field errors carry the dotted path");
+	ok(c_json_get(config, "config", "Env", JSON_STRING, true, &env, &e) == 0 &&
+		   c_json_get(env, "config.Env", "x", JSON_STRING, true, &env, &e) < 0 &&
+		   line_has(&e, "field config.Env: expected object"),
+	   "looking into a non-object names it");
+}
+
+static void test_write(void)
+{
+	char dir[] = "/tmp/c-tools-json-XXXXXX", path[64], *buf = NULL;
+	const char *doc = "{\"z\":1,\"a\":{\"y\":\"\\u00e9\",\"b\":[1,2]}}";
+	_cleanup_json_ json_t *v = c_json_parse(doc, strlen(doc), "d", NULL);
+	_cleanup_json_ json_t *back = NULL;
+	c_err *e = NULL;
+	size_t len;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof path, "%s/doc.json", dir);
+	ok(c_json_write_file(path, v, 0644, &e) == 0, "write a document atomically");
+	ok(c_read_file(path, 1000, &buf, &len, &e) == 0 &&
+		   !strcmp(buf, "{\"z\":1,\"a\":{\"y\":\"\xc3\xa9\",\"b\":[1,2]}}\n"),
+	   "compact, key order kept, newline-terminated");
+	free(buf);
+	back = c_json_load_file(path, 1000, &e);
+	ok(back && json_equal(back, v), "round trip");
+	ok(!c_json_load_file(path, 10, &e) && line_has(&e, "larger than 10"),
+	   "load_file caps the size");
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_parse();
+	test_getters();
+	test_write();
+	return tap_done();
+}
