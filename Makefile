@@ -11,6 +11,8 @@
 # sources), which runs the unit tests again.
 
 .DEFAULT_GOAL := all
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
 VERSION := $(shell cat VERSION)
 PREFIX ?= /usr/local
 BUILD := build
@@ -65,42 +67,51 @@ deps: $(DEPS_MK)
 
 $(MUSL)/lib/%.o: lib/%.c $(LIB_HDRS) $(DEPS_MK)
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(DEPS_CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(DEPS_CFLAGS) -c -o $@ $<
 
 $(MUSL_LIB): $(patsubst lib/%.c,$(MUSL)/lib/%.o,$(LIB_SRCS))
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 MUSL_LINK = $(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(DEPS_CFLAGS) $(MUSL_LDFLAGS) \
 	-o $@ $< $(MUSL_LIB) -Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
 
 bin/%: cmd/%.c $(MUSL_LIB) $(LIB_HDRS)
 	@mkdir -p bin
-	$(MUSL_LINK)
+	@echo "  LD      $@"
+	$(Q)$(MUSL_LINK)
 
 $(MUSL)/tests/%: tests/unit/%.c tests/unit/tap.h $(MUSL_LIB) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(MUSL_LINK) -Wl,-Map=$@.map
+	@echo "  LD      $@"
+	$(Q)$(MUSL_LINK) -Wl,-Map=$@.map
 
 $(TEST_INIT): tests/init/c-test-init.c
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(MUSL_LDFLAGS) -Os -o $@ $<
+	@echo "  LD      $@"
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(MUSL_LDFLAGS) -Os -o $@ $<
 
 $(MUSL)/bench/%: bench/%.c $(MUSL_LIB) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(MUSL_LINK)
+	@echo "  LD      $@"
+	$(Q)$(MUSL_LINK)
 
 $(ASAN)/lib/%.o: lib/%.c $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(ASAN_CC) $(ASAN_CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -c -o $@ $<
 
 $(ASAN_LIB): $(patsubst lib/%.c,$(ASAN)/lib/%.o,$(LIB_SRCS))
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(ASAN)/tests/%: tests/unit/%.c tests/unit/tap.h $(ASAN_LIB) $(LIB_HDRS)
 	@mkdir -p $(@D)
-	$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB) $(ASAN_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB) $(ASAN_LIBS)
 
 unit: $(MUSL_UNITS)
 unit-asan: $(ASAN_UNITS)

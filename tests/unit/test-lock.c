@@ -2,6 +2,7 @@
  * death of the holder. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -10,7 +11,7 @@
 #include "lock.h"
 #include "tap.h"
 
-static char path[] = "/tmp/c-tools-lock-XXXXXX";
+static char dir[] = "/tmp/c-tools-lock-XXXXXX", path[64];
 
 /* Try the lock in a child; its exit status is 0 if it got it, 1 if not. */
 static int try_in_child(int flags)
@@ -37,8 +38,9 @@ int main(void)
 	pid_t pid;
 	char c;
 
-	if (!mkdtemp(path) || !strcat(path, "/lock"))
+	if (!mkdtemp(dir))
 		return 1;
+	snprintf(path, sizeof path, "%s/lock", dir);
 
 	fd = c_lock(path, 0, &e);
 	ok(fd >= 0, "exclusive lock taken (creating the file)");
@@ -102,7 +104,6 @@ int main(void)
 	c_err_free(&e);
 
 	unlink(path);
-	*strrchr(path, '/') = '\0';
-	rmdir(path);
+	rmdir(dir);
 	return tap_done();
 }

@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# The build and the harness themselves: static binaries, conventions every
+# program must keep, the dependency cache, install, and the closing line.
+
+load helpers/common
+
+@test "every built binary is statically linked, with no interpreter" {
+	local n=0 b
+	for b in "$BIN_DIR"/* "$TEST_INIT" "$BUILD_DIR"/tests/test-*; do
+		[ -x "$b" ] && [ -f "$b" ] || continue
+		n=$((n + 1))
+		run file "$b"
+		[[ $output == *"statically linked"* ]] || { echo "$output"; return 1; }
+		run readelf -l "$b"
+		[[ $output != *INTERP* ]] || { echo "$b has a program interpreter"; return 1; }
+	done
+	[ "$n" -ge 2 ] || { echo "found only $n binaries"; return 1; }
+}
+
+@test "every program in bin/ has a man page, --help and --version" {
+	local p name version
+	version=$(cat "$REPO_ROOT/VERSION")
+	for p in "$BIN_DIR"/*; do
+		[ -x "$p" ] || continue
+		name=$(basename "$p")
+		[ -f "$REPO_ROOT/man/$name.1" ] || { echo "no man/$name.1"; return 1; }
+		run "$p" --help
+		expect_status 0
+		[[ $output == *Usage* || $output == *usage* ]] || { echo "$name --help: $output"; return 1; }
+		run "$p" --version
+		expect_status 0
+		[[ $output == *"$version"* ]] || { echo "$name --version: $output"; return 1; }
+		grep -q "^| $name " "$REPO_ROOT/README.md" || { echo "README lacks $name"; return 1; }
+	done
+}
+
+@test "README marks as planned only the programs that are not built" {
+	local name
+	while read -r name; do
+		if [ -x "$BIN_DIR/$name" ]; then
+			echo "$name is built but README calls it planned"
+			return 1
+		fi
+	done < <(sed -n 's/^| \(c-[a-z]*\) |.*| planned |$/\1/p' "$REPO_ROOT/README.md")
+}
+
+@test "man pages render without warnings" {
+	local page n=0
+	for page in "$REPO_ROOT"/man/*.[1-8]; do
+		n=$((n + 1))
+		run groff -man -ww -z "$page"
+		[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$page: $output"; return 1; }
+	done
+	[ "$n" -ge 1 ]
+}
+
+@test "a second dependency pass builds nothing and gives the same fragment" {
+	[ -f "$REPO_ROOT/build/deps.mk" ] || skip "dependencies not built here"
+	run sh "$REPO_ROOT/scripts/deps.sh" "$TEST_TMP/deps.mk"
+	expect_status 0
+	[[ $output != *building* ]] || { echo "$output"; return 1; }
+	diff "$REPO_ROOT/build/deps.mk" "$TEST_TMP/deps.mk"
+}
+
+@test "the dependency fragment names all seven libraries with their versions" {
+	[ -f "$REPO_ROOT/build/deps.mk" ] || skip "dependencies not built here"
+	local d
+	for d in zlib zstd bearssl jansson libseccomp isa-l libarchive; do
+		grep -q "^DEPS_VERSIONS += $d=[0-9]" "$REPO_ROOT/build/deps.mk" ||
+			{ echo "no $d in deps.mk"; return 1; }
+	done
+	run grep -c '^DEPS_LIBS += .*\.a$' "$REPO_ROOT/build/deps.mk"
+	expect_output 7
+}
+
+@test "make install puts programs and man pages under PREFIX" {
+	run make -C "$REPO_ROOT" --no-print-directory install PREFIX="$TEST_TMP/usr"
+	expect_status 0
+	[ -f "$TEST_TMP/usr/share/man/man7/c-tools.7" ]
+	local p
+	for p in "$BIN_DIR"/*; do
+		[ -x "$p" ] || continue
+		[ -x "$TEST_TMP/usr/bin/$(basename "$p")" ]
+		[ -f "$TEST_TMP/usr/share/man/man1/$(basename "$p").1" ]
+	done
+}
+
+# A TAP program that prints its arguments as lines and exits with $EXIT.
+fake_tap() {
+	local path=$TEST_TMP/$1 code=$2
+	shift 2
+	{
+		echo '#!/bin/sh'
+		for line in "$@"; do printf 'echo "%s"\n' "$line"; done
+		echo "exit $code"
+	} >"$path"
+	chmod +x "$path"
+	echo "$path"
+}
+
+@test "tests/run counts passes, failures, skips, crashes and short plans" {
+	local pass fail skip crash short
+	pass=$(fake_tap pass 0 "ok 1 - a" "ok 2 - b" "1..2")
+	fail=$(fake_tap fail 1 "ok 1 - a" "not ok 2 - b" "1..2")
+	skip=$(fake_tap skip 0 "ok 1 - a" "ok 2 - b # SKIP no kernel" "1..2")
+	crash=$(fake_tap crash 139 "ok 1 - a")
+	short=$(fake_tap short 0 "ok 1 - a" "ok 2 - b" "1..3")
+	TMPDIR=$TEST_TMP run "$REPO_ROOT/tests/run" "$pass" "$fail" "$skip" "$crash" "$short" --
+	expect_status 1
+	expect_eq "${lines[-1]}" "7 passed, 3 failed, 1 skipped" "closing line"
+	[[ $output == *"fail (test): not ok 2 - b"* ]] || { echo "$output"; return 1; }
+}
+
+@test "tests/run exits 0 and closes with the line when all pass" {
+	local pass
+	pass=$(fake_tap pass 0 "ok 1 - a" "1..1")
+	run "$REPO_ROOT/tests/run" "$pass" --
+	expect_status 0
+	expect_eq "${lines[-1]}" "1 passed, 0 failed, 0 skipped" "closing line"
+}
