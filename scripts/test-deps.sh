@@ -5,7 +5,7 @@
 # the suites drive Debian's docker-registry, skopeo and umoci as fixtures and
 # oracles.
 set -eu
-packages="bats curl file binutils openssl python3 zstd tmux util-linux procps iproute2
+packages="bats curl file binutils groff-base openssl python3 zstd tmux util-linux procps iproute2
 	docker-registry skopeo umoci busybox-static
 	gcc make libarchive-dev libseccomp-dev libjansson-dev libbearssl-dev libisal-dev
 	libzstd-dev zlib1g-dev"

@@ -1,5 +1,6 @@
 # tests/helpers/registry.bash — a TLS registry on 127.0.0.1 and the fixture
-# images the suites pull from it.  Standalone (it does not need common.bash).
+# images the suites pull from it.  Load it after helpers/common, whose
+# free_port it uses (it loads common itself when a suite has not).
 #
 #   load helpers/registry
 #   setup_file()    { registry_start; registry_seed; }
@@ -142,20 +143,14 @@
 #   FIXTURE=multilayer, WorkingDir /data, User 0:0, label
 #   org.c-tools.fixture=multilayer; 6 history entries for 5 layers.
 
+declare -F free_port >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
+
 _REGISTRY_HELPERS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MKIMAGE=${MKIMAGE:-$_REGISTRY_HELPERS/../fixtures/mkimage.py}
 
 _registry_die() {
 	echo "registry: $*" >&2
 	return 1
-}
-
-_registry_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
 }
 
 # _registry_certs DIR rsa|ec: DIR/ca.crt, ca.key, server.crt, server.key
@@ -255,7 +250,7 @@ registry_start() {
 	done
 
 	for _ in 1 2 3; do
-		port=$(_registry_port) || return 1
+		port=$(free_port) || return 1
 		cfg=$REGISTRY_DIR/config.yml
 		cat >"$cfg" <<-EOF
 			version: 0.1

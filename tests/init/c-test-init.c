@@ -328,72 +328,81 @@ static int v_append(int argc, char **argv)
 	return write_file(argv[1], argv[2], O_APPEND);
 }
 
-static int v_ls(int argc, char **argv)
+/* The names in d but . and .., sorted; *names is freed with free_names(). */
+static int sorted_names(DIR *d, const char *path, char ***names, size_t *n)
 {
-	const char *path = argv[1];
-	DIR *d = opendir(path);
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int r = 0;
+	size_t cap = 0;
 	struct dirent *de;
 
-	if (!d)
-		return fail(path);
+	*names = NULL;
+	*n = 0;
 	for (;;) {
 		errno = 0;
 		de = readdir(d);
 		if (!de) {
 			if (errno)
-				r = fail(path);
-			break;
+				return fail(path);
+			if (*n > 1)
+				qsort(*names, *n, sizeof **names, cmp_str);
+			return 0;
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap ? cap * 2 : 64) * sizeof *names);
+		if (*n == cap) {
+			char **nn = realloc(*names, (cap ? cap * 2 : 64) * sizeof **names);
 
-			if (!nn) {
-				r = fail(path);
-				break;
-			}
-			names = nn;
+			if (!nn)
+				return fail(path);
+			*names = nn;
 			cap = cap ? cap * 2 : 64;
 		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			r = fail(path);
-			break;
-		}
-		n++;
+		(*names)[*n] = strdup(de->d_name);
+		if (!(*names)[*n])
+			return fail(path);
+		(*n)++;
 	}
-	if (r == 0) {
-		qsort(names, n, sizeof *names, cmp_str);
-		for (size_t i = 0; i < n && r == 0; i++) {
-			struct stat st;
+}
 
-			if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-				r = fail(names[i]);
-				break;
-			}
-			if (S_ISLNK(st.st_mode)) {
-				char target[PATH_MAX];
-				ssize_t len = readlinkat(dirfd(d), names[i], target,
-							 sizeof target - 1);
-
-				if (len < 0) {
-					r = fail(names[i]);
-					break;
-				}
-				target[len] = '\0';
-				printf("l %s -> %s\n", names[i], target);
-			} else {
-				printf("%c %s\n", type_char(st.st_mode), names[i]);
-			}
-		}
-	}
+static void free_names(char **names, size_t n)
+{
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+static int v_ls(int argc, char **argv)
+{
+	const char *path = argv[1];
+	DIR *d = opendir(path);
+	char **names;
+	size_t n;
+	int r;
+
+	if (!d)
+		return fail(path);
+	r = sorted_names(d, path, &names, &n);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct stat st;
+
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = fail(names[i]);
+			break;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t len = readlinkat(dirfd(d), names[i], target, sizeof target - 1);
+
+			if (len < 0) {
+				r = fail(names[i]);
+				break;
+			}
+			target[len] = '\0';
+			printf("l %s -> %s\n", names[i], target);
+		} else {
+			printf("%c %s\n", type_char(st.st_mode), names[i]);
+		}
+	}
+	free_names(names, n);
 	closedir(d);
 	return r;
 }
@@ -673,40 +682,25 @@ static int v_ns(int argc, char **argv)
 {
 	const char *dir = "/proc/self/ns";
 	DIR *d = opendir(dir);
-	char *names[64];
-	size_t n = 0;
-	struct dirent *de;
-	int r = 0;
+	char **names;
+	size_t n;
+	int r;
 
 	if (!d)
 		return fail(dir);
-	while ((de = readdir(d)) && n < 64) {
-		if (de->d_name[0] == '.')
-			continue;
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			r = fail(dir);
+	r = sorted_names(d, dir, &names, &n);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char target[256];
+		ssize_t len = readlinkat(dirfd(d), names[i], target, sizeof target - 1);
+
+		if (len < 0) {
+			r = fail(names[i]);
 			break;
 		}
-		n++;
+		target[len] = '\0';
+		printf("%s %s\n", names[i], target);
 	}
-	if (r == 0) {
-		qsort(names, n, sizeof *names, cmp_str);
-		for (size_t i = 0; i < n; i++) {
-			char target[256];
-			ssize_t len = readlinkat(dirfd(d), names[i], target,
-						 sizeof target - 1);
-
-			if (len < 0) {
-				r = fail(names[i]);
-				break;
-			}
-			target[len] = '\0';
-			printf("%s %s\n", names[i], target);
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+	free_names(names, n);
 	closedir(d);
 	return r;
 }
