@@ -22,4 +22,4 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "test-deps: installing$missing" >&2
 apt-get update -q >&2
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2
