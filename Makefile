@@ -26,7 +26,7 @@ COMMON_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DC_TOOLS_VERSION='"$(VERSION)"' \
 MUSL := $(BUILD)/musl
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := $(COMMON_CFLAGS) -O2 -ffunction-sections -fdata-sections
-MUSL_LDFLAGS := -static -Wl,--gc-sections
+MUSL_LDFLAGS := -static -s -Wl,--gc-sections
 
 # scripts/deps.sh writes DEPS_CFLAGS, DEPS_LIBS, KHEADERS; it is only rerun when
 # the recipes change, and then finds its cache.
