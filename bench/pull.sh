@@ -1,0 +1,143 @@
+#!/bin/bash
+# Cold pulls from a local TLS registry, side by side: c-pull against
+# `skopeo copy docker://… oci:…` (the anchor), for
+#   single  one gzip layer: a debootstrap --variant=minbase bookworm rootfs
+#   five    the same rootfs split into five gzip layers
+# Each run starts from an empty store on tmpfs; the tools take turns; the
+# median of $PULL_BENCH_RUNS (default 5) runs is reported with CPU time
+# (user+sys) and peak RSS from /usr/bin/time.
+#
+# The rootfs and the two OCI layouts are made once and cached under
+# ${XDG_CACHE_HOME:-$HOME/.cache}/c-tools/bench (debootstrap needs root and
+# Debian's mirror).  Run by bench/run with BUILD_DIR; needs bin/c-pull.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${PULL_BENCH_RUNS:-5}
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/c-tools/bench
+c_pull=$PWD/bin/c-pull
+
+die() {
+	echo "bench/pull: $*" >&2
+	exit 1
+}
+
+[ -x "$c_pull" ] || die "$c_pull is missing; run make first"
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, tmpfs)"
+for p in debootstrap skopeo time docker-registry; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$p" >&2
+done
+
+mirror() {
+	sed -n 's/^URIs:[[:space:]]*\([^ ]*debian\/\?\)$/\1/p' /etc/apt/sources.list.d/*.sources \
+		2>/dev/null | head -n 1
+}
+
+make_rootfs() {
+	local dir=$cache/minbase
+	[ -f "$dir.done" ] && return 0
+	rm -rf "$dir"
+	echo "bench/pull: debootstrap --variant=minbase bookworm (once)" >&2
+	debootstrap --variant=minbase bookworm "$dir" "$(mirror)" >&2
+	touch "$dir.done"
+}
+
+# Five trees that together hold the rootfs, as hard-linked copies.
+make_five_trees() {
+	local root=$cache/minbase five=$cache/five-trees i
+	[ -f "$five.done" ] && return 0
+	rm -rf "$five"
+	for i in 1 2 3 4 5; do mkdir -p "$five/$i"; done
+	(cd "$root" && cp -al --parents usr/lib "$five/1/")
+	(cd "$root" && cp -al --parents usr/bin usr/sbin "$five/2/")
+	(cd "$root" && cp -al --parents usr/share "$five/3/")
+	(cd "$root" && cp -al --parents var "$five/4/")
+	(cd "$root" && find . -mindepth 1 -maxdepth 1 ! -name usr ! -name var \
+		-exec cp -al --parents {} "$five/5/" \;)
+	(cd "$root" && find usr -mindepth 1 -maxdepth 1 ! -name lib ! -name bin ! -name sbin \
+		! -name share -exec cp -al --parents {} "$five/5/" \;)
+	touch "$five.done"
+}
+
+make_layout() { # NAME SPEC-JSON
+	local out=$cache/$1
+	[ -f "$out.done" ] && return 0
+	rm -rf "$out"
+	echo "$2" | python3 tests/fixtures/mkimage.py - "$out" >/dev/null
+	touch "$out.done"
+}
+
+make_rootfs
+make_five_trees
+make_layout single "{\"ref\":\"latest\",\"config\":{\"Cmd\":[\"bash\"]},
+	\"layers\":[{\"dir\":\"$cache/minbase\",\"owner\":\"keep\"}]}"
+make_layout five "{\"ref\":\"latest\",\"config\":{\"Cmd\":[\"bash\"]},\"layers\":[
+	{\"dir\":\"$cache/five-trees/1\",\"owner\":\"keep\"},
+	{\"dir\":\"$cache/five-trees/2\",\"owner\":\"keep\"},
+	{\"dir\":\"$cache/five-trees/3\",\"owner\":\"keep\"},
+	{\"dir\":\"$cache/five-trees/4\",\"owner\":\"keep\"},
+	{\"dir\":\"$cache/five-trees/5\",\"owner\":\"keep\"}]}"
+
+# shellcheck source=../tests/helpers/registry.bash
+source tests/helpers/registry.bash
+registry_start >/dev/null
+work=$(mktemp -d /tmp/c-tools-bench-pull.XXXXXX)
+mount -t tmpfs -o size=2g tmpfs "$work"
+cleanup() {
+	umount "$work" 2>/dev/null || true
+	rmdir "$work" 2>/dev/null || true
+	registry_stop
+}
+trap cleanup EXIT
+
+registry_push "$cache/single:latest" bench/single:latest >/dev/null
+registry_push "$cache/five:latest" bench/five:latest >/dev/null
+
+# One timed cold pull: prints "seconds cpu-seconds max-rss-kB".
+timed() { # TOOL IMAGE
+	local dest=$work/dest out=$work/time
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	case $1 in
+	c-pull)
+		C_ROOT=$dest /usr/bin/time -o "$out" -f '%e %U %S %M' \
+			"$c_pull" -q --cert-dir "$REGISTRY_CERTS_DIR" "$REGISTRY/bench/$2:latest" >/dev/null
+		;;
+	skopeo)
+		/usr/bin/time -o "$out" -f '%e %U %S %M' skopeo copy -q \
+			--src-cert-dir "$REGISTRY_CERTS_DIR" "docker://$REGISTRY/bench/$2:latest" \
+			"oci:$dest:bench" >/dev/null
+		;;
+	esac
+	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$out"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+for image in single five; do
+	size=$(du -sb --apparent-size "$cache/$image/blobs" | cut -f1)
+	declare -A wall=() cpu=() rss=() med=()
+	for ((i = 0; i < RUNS; i++)); do
+		for tool in c-pull skopeo; do
+			read -r w c r < <(timed "$tool" "$image")
+			wall[$tool]+="$w "
+			cpu[$tool]+="$c "
+			rss[$tool]+="$r "
+		done
+	done
+	printf '%s image (%d MB of blobs), median of %d cold pulls on tmpfs:\n' "$image" \
+		$((size / 1000000)) "$RUNS"
+	printf '  %-8s %9s %9s %10s %8s\n' tool wall cpu peak-rss MB/s
+	for tool in c-pull skopeo; do
+		w=$(tr ' ' '\n' <<<"${wall[$tool]}" | grep . | median)
+		c=$(tr ' ' '\n' <<<"${cpu[$tool]}" | grep . | median)
+		r=$(tr ' ' '\n' <<<"${rss[$tool]}" | grep . | median)
+		awk -v t="$tool" -v w="$w" -v c="$c" -v r="$r" -v s="$size" 'BEGIN {
+			printf "  %-8s %8.3fs %8.2fs %7.1f MB %8.0f\n", t, w, c, r / 1024, s / 1e6 / w }'
+		med[$tool]=$w
+	done
+	awk -v a="${med[skopeo]}" -v b="${med[c-pull]}" \
+		'BEGIN { printf "  c-pull is %.2fx faster than skopeo\n", a / b }'
+	unset wall cpu rss med
+done

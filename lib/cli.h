@@ -1,0 +1,18 @@
+/* cli.h — command-line helpers every program shares: option values with
+ * one-line usage errors (exit 2), and "-" meaning standard input. */
+#ifndef C_CLI_H
+#define C_CLI_H
+
+#include <stdbool.h>
+
+/* "true"/"false" (also 1/0, yes/no); NULL (a bare --flag) is true. */
+bool c_cli_bool(const char *option, const char *value);
+
+/* A decimal integer in [min, max]. */
+long c_cli_int(const char *option, const char *value, long min, long max);
+
+/* arg itself, or for "-" the first line of stdin (without the newline);
+ * what names the argument in errors.  Always a fresh string. */
+char *c_cli_arg_or_stdin(const char *arg, const char *what);
+
+#endif
