@@ -36,11 +36,15 @@ mirror() {
 
 make_rootfs() {
 	local dir=$cache/minbase
-	[ -f "$dir.done" ] && return 0
-	rm -rf "$dir"
-	echo "bench/pull: debootstrap --variant=minbase bookworm (once)" >&2
-	debootstrap --variant=minbase bookworm "$dir" "$(mirror)" >&2
-	touch "$dir.done"
+	if [ ! -f "$dir.done" ]; then
+		rm -rf "$dir"
+		echo "bench/pull: debootstrap --variant=minbase bookworm (once)" >&2
+		debootstrap --variant=minbase bookworm "$dir" "$(mirror)" >&2
+		touch "$dir.done"
+	fi
+	# As an image build would leave it (apt-get clean).
+	rm -f "$dir"/var/cache/apt/archives/*.deb
+	rm -rf "$dir"/var/lib/apt/lists/*
 }
 
 # Five trees that together hold the rootfs, as hard-linked copies.

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -55,7 +56,6 @@ struct tls_host {
 struct c_http {
 	struct c_http_config cfg;
 	struct conn *idle;
-	struct c_tls_trust *system; /* parsed on the first verified handshake */
 	struct tls_host *hosts;
 };
 
@@ -466,7 +466,6 @@ void c_http_free(struct c_http *h)
 		free(t->name);
 		free(t);
 	}
-	c_tls_trust_free(h->system);
 	free((char *)h->cfg.cert_dir);
 	free(h);
 }
@@ -490,9 +489,58 @@ static int load_certs_d(struct c_http *h, const char *name, struct c_tls_trust *
 	return 0;
 }
 
+/* The system's CAs, parsed on the first verified handshake of the process
+ * and shared by every session after it (the parallel downloads among them):
+ * the bundle costs milliseconds to parse.  Kept per value of the variables
+ * that choose them, and never freed, since sessions borrow their anchors. */
+struct system_trust {
+	char *key; /* SSL_CERT_FILE and SSL_CERT_DIR */
+	struct c_tls_trust *trust;
+	struct system_trust *next;
+};
+
+static struct c_tls_trust *system_trust(c_err **err)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct system_trust *loaded;
+	const char *file = getenv("SSL_CERT_FILE"), *dir = getenv("SSL_CERT_DIR");
+	struct system_trust *st;
+	struct c_tls_trust *t = NULL;
+	char *key = NULL;
+
+	if (asprintf(&key, "%s\n%s", file ? file : "", dir ? dir : "") < 0) {
+		c_err_sys(err, "TLS trust", NULL);
+		return NULL;
+	}
+	pthread_mutex_lock(&lock);
+	for (st = loaded; st && strcmp(st->key, key); st = st->next)
+		;
+	if (st) {
+		t = st->trust;
+	} else if ((st = calloc(1, sizeof *st)) && (t = c_tls_trust_new(err)) &&
+		   c_tls_trust_add_system(t, err) == 0) {
+		st->key = c_steal_ptr(&key);
+		st->trust = t;
+		st->next = loaded;
+		loaded = st;
+	} else {
+		if (!st)
+			c_err_sys(err, "TLS trust", NULL);
+		else
+			c_err_wrap(err, "TLS trust");
+		c_tls_trust_free(t);
+		free(st);
+		t = NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	free(key);
+	return t;
+}
+
 static struct c_tls_trust *host_trust(struct c_http *h, const struct url *u, c_err **err)
 {
 	_cleanup_free_ char *name = NULL;
+	const struct c_tls_trust *system = NULL;
 	struct c_tls_trust *t = NULL;
 	struct tls_host *th;
 
@@ -505,19 +553,12 @@ static struct c_tls_trust *host_trust(struct c_http *h, const struct url *u, c_e
 	for (th = h->hosts; th; th = th->next)
 		if (!strcmp(th->name, name))
 			return th->trust;
-	if (h->cfg.tls_verify && !h->system) {
-		h->system = c_tls_trust_new(err);
-		if (!h->system || c_tls_trust_add_system(h->system, err) < 0) {
-			c_tls_trust_free(h->system);
-			h->system = NULL;
-			c_err_wrap(err, "TLS trust");
-			return NULL;
-		}
-	}
+	if (h->cfg.tls_verify && !(system = system_trust(err)))
+		return NULL;
 	th = calloc(1, sizeof *th);
 	if (!th || !(t = c_tls_trust_new(err)))
 		goto fail;
-	if ((h->system && c_tls_trust_add_all(t, h->system, err) < 0) ||
+	if ((system && c_tls_trust_add_all(t, system, err) < 0) ||
 	    load_certs_d(h, name, t, err) < 0)
 		goto fail;
 	th->name = c_steal_ptr(&name);
