@@ -42,8 +42,7 @@ static const char usage[] =
 	"  -h, --help       this help\n"
 	"      --version    print the version\n";
 
-enum { OPT_ROOT = 256, OPT_JSON, OPT_VERSION, OPT_TLS_VERIFY, OPT_PLAIN_HTTP, OPT_CERT_DIR,
-       OPT_CREDS };
+enum { OPT_ROOT = 256, OPT_JSON, OPT_VERSION };
 
 static const struct option options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
@@ -51,10 +50,7 @@ static const struct option options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
-	{ "plain-http", no_argument, NULL, OPT_PLAIN_HTTP },
-	{ "cert-dir", required_argument, NULL, OPT_CERT_DIR },
-	{ "creds", required_argument, NULL, OPT_CREDS },
+	C_CLI_REGISTRY_OPTIONS,
 	{ 0 },
 };
 
@@ -452,6 +448,7 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 {
 	int c;
 
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ROOT:
@@ -463,18 +460,6 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 		case 'q':
 			o->quiet = true;
 			break;
-		case OPT_TLS_VERIFY:
-			o->registry.tls_verify = c_cli_bool("--tls-verify", optarg);
-			break;
-		case OPT_PLAIN_HTTP:
-			o->registry.plain_http = true;
-			break;
-		case OPT_CERT_DIR:
-			o->registry.cert_dir = optarg;
-			break;
-		case OPT_CREDS:
-			o->registry.creds = optarg;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -482,7 +467,8 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 			puts("c-image " C_TOOLS_VERSION);
 			exit(0);
 		default:
-			c_die_usage("try 'c-image --help'");
+			if (!c_cli_registry_option(c, optarg, &o->registry))
+				c_cli_bad_option(c, argc, argv);
 		}
 	}
 }
@@ -490,7 +476,7 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 static void want_args(const char *cmd, int have, int min, int max)
 {
 	if (have < min || (max >= 0 && have > max))
-		c_die_usage("%s: %s; try 'c-image --help'", cmd,
+		c_die_usage("%s: %s", cmd,
 			    have < min ? "missing argument" : "too many arguments");
 }
 
@@ -542,16 +528,16 @@ int main(int argc, char **argv)
 	int rc, first;
 
 	c_err_init(argv[0]);
-	parse_options(argc, argv, "+hq", &o);
+	parse_options(argc, argv, "+:hq", &o);
 	if (optind >= argc)
-		c_die_usage("missing command; try 'c-image --help'");
+		c_die_usage("missing command");
 	cmd = argv[optind];
 	if (!known(cmd))
-		c_die_usage("unknown command: %s; try 'c-image --help'", cmd);
+		c_die_usage("unknown command: %s", cmd);
 	/* options may also follow the command */
 	first = optind;
 	optind = 1;
-	parse_options(argc - first, argv + first, "hq", &o);
+	parse_options(argc - first, argv + first, ":hq", &o);
 	if (!strcmp(cmd, "tags")) {
 		want_args(cmd, argc - first - optind, 1, 1);
 		return cmd_tags(argv[first + optind], &o, &err) < 0 ? c_err_report(&err) : 0;

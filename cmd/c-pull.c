@@ -30,16 +30,12 @@ static const char usage[] =
 	"  -h, --help                     this help\n"
 	"      --version                  print the version\n";
 
-enum { OPT_PLATFORM = 256, OPT_TLS_VERIFY, OPT_PLAIN_HTTP, OPT_CERT_DIR, OPT_CREDS, OPT_ROOT,
-       OPT_VERSION };
+enum { OPT_PLATFORM = 256, OPT_ROOT, OPT_VERSION };
 
 static const struct option options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
-	{ "plain-http", no_argument, NULL, OPT_PLAIN_HTTP },
-	{ "cert-dir", required_argument, NULL, OPT_CERT_DIR },
-	{ "creds", required_argument, NULL, OPT_CREDS },
+	C_CLI_REGISTRY_OPTIONS,
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
@@ -58,25 +54,14 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	c_err_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "qj:h", options, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((c = getopt_long(argc, argv, ":qj:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			opts.fetch.progress = false;
 			break;
 		case OPT_PLATFORM:
 			opts.platform = optarg;
-			break;
-		case OPT_TLS_VERIFY:
-			opts.registry.tls_verify = c_cli_bool("--tls-verify", optarg);
-			break;
-		case OPT_PLAIN_HTTP:
-			opts.registry.plain_http = true;
-			break;
-		case OPT_CERT_DIR:
-			opts.registry.cert_dir = optarg;
-			break;
-		case OPT_CREDS:
-			opts.registry.creds = optarg;
 			break;
 		case OPT_ROOT:
 			root = optarg;
@@ -91,7 +76,8 @@ int main(int argc, char **argv)
 			puts("c-pull " C_TOOLS_VERSION);
 			return 0;
 		default:
-			c_die_usage("unknown option");
+			if (!c_cli_registry_option(c, optarg, &opts.registry))
+				c_cli_bad_option(c, argc, argv);
 		}
 	}
 	if (optind != argc - 1)

@@ -78,11 +78,4 @@ int c_auth_parse_token(const char *body, size_t len, char **token, c_err **err);
  * scope parameter each.  NULL (errno set) when out of memory. */
 char *c_auth_token_url(const struct c_auth_challenge *ch, const char *scope);
 
-/* Standard base64 (with padding), for Basic auth and auth files. */
-char *c_base64_encode(const void *data, size_t len);
-/* NULL on malformed input (errno EINVAL); *len gets the decoded length and
- * the result is NUL-terminated after it.  Padding may be left out, but when
- * present must be right; whitespace is refused. */
-void *c_base64_decode(const char *text, size_t *len);
-
 #endif

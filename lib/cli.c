@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,4 +59,38 @@ char *c_cli_arg_or_stdin(const char *arg, const char *what)
 	if (!*line)
 		c_die_usage("standard input: empty %s", what);
 	return line;
+}
+
+void c_cli_bad_option(int c, int argc, char **argv)
+{
+	char name[3] = { '-', (char)optopt, '\0' };
+	const char *what = name;
+
+	/* getopt has stepped past a long option; a short one is in optopt. */
+	if (optind - 1 < argc && !strncmp(argv[optind - 1], "--", 2))
+		what = argv[optind - 1];
+	else if (optopt <= ' ' || optopt > '~')
+		what = optind - 1 < argc ? argv[optind - 1] : "?";
+	if (c == ':')
+		c_die_usage("%s: missing value", what);
+	c_die_usage("unknown option: %s", what);
+}
+
+bool c_cli_registry_option(int c, const char *arg, struct c_registry_opts *opts)
+{
+	switch (c) {
+	case C_OPT_TLS_VERIFY:
+		opts->tls_verify = c_cli_bool("--tls-verify", arg);
+		return true;
+	case C_OPT_PLAIN_HTTP:
+		opts->plain_http = true;
+		return true;
+	case C_OPT_CERT_DIR:
+		opts->cert_dir = arg;
+		return true;
+	case C_OPT_CREDS:
+		opts->creds = arg;
+		return true;
+	}
+	return false;
 }

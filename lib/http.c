@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sock.h"
 #include "tls.h"
 
 #define RBUF_SIZE (64 * 1024)
@@ -237,19 +238,6 @@ static int proxy_for(const struct url *u, struct url *p, c_err **err)
 
 /* ---- sockets ------------------------------------------------------------------------ */
 
-static int wait_fd(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int n;
-
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		errno = ETIMEDOUT;
-	return n > 0 ? 0 : -1;
-}
-
 static int connect_addr(const struct addrinfo *ai, int timeout_ms)
 {
 	_cleanup_close_ int fd = -1;
@@ -263,7 +251,7 @@ static int connect_addr(const struct addrinfo *ai, int timeout_ms)
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
 		if (errno != EINPROGRESS)
 			return -1;
-		if (wait_fd(fd, POLLOUT, timeout_ms) < 0)
+		if (c_wait_fd(fd, POLLOUT, timeout_ms) < 0)
 			return -1;
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 			return -1;
@@ -328,7 +316,7 @@ static ssize_t conn_raw_read(struct conn *c, void *buf, size_t len, c_err **err)
 		n = read(c->fd, buf, len);
 		if (n >= 0)
 			return n;
-		if (errno == EAGAIN && wait_fd(c->fd, POLLIN, c->timeout_ms) == 0)
+		if (errno == EAGAIN && c_wait_fd(c->fd, POLLIN, c->timeout_ms) == 0)
 			continue;
 		if (errno != EINTR)
 			return c_err_new(err, C_EXIT_NET, errno, "read: %s", c->name);
@@ -347,7 +335,7 @@ static int conn_write(struct conn *c, const void *buf, size_t len, c_err **err)
 		if (n >= 0) {
 			p += n;
 			len -= (size_t)n;
-		} else if (errno == EAGAIN && wait_fd(c->fd, POLLOUT, c->timeout_ms) == 0) {
+		} else if (errno == EAGAIN && c_wait_fd(c->fd, POLLOUT, c->timeout_ms) == 0) {
 			continue;
 		} else if (errno != EINTR) {
 			return c_err_new(err, C_EXIT_NET, errno, "write: %s", c->name);

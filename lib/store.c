@@ -1018,21 +1018,33 @@ static int gc_mark(struct c_store *s, struct walk *w, c_err **err)
 	return rc;
 }
 
+/* Open dir (relative to the root) for reading: 1, 0 when it does not exist,
+ * or -1.  *fd is the directory's own fd, closed with *d. */
+static int open_store_dir(struct c_store *s, const char *dir, DIR **d, int *fd, c_err **err)
+{
+	*fd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return errno == ENOENT ? 0 : c_err_sys(err, "open", dir);
+	*d = fdopendir(*fd);
+	if (!*d) {
+		c_err_sys(err, "open", dir);
+		close(*fd);
+		return -1;
+	}
+	return 1;
+}
+
 /* Remove the entries of dir (relative to the root) for which keep() is false. */
 static int sweep_dir(struct c_store *s, const char *dir, const char *alg, json_t *seen,
 		     c_store_gc_fn fn, void *arg, c_err **err)
 {
-	DIR *d;
 	struct dirent *de;
-	int fd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd, rc;
+	DIR *d;
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : c_err_sys(err, "open", dir);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return c_err_sys(err, "open", dir);
-	}
+	rc = open_store_dir(s, dir, &d, &fd, err);
+	if (rc <= 0)
+		return rc;
 	while ((errno = 0, de = readdir(d))) {
 		char what[C_DIGEST_STR_MAX + 300];
 		struct stat st;
@@ -1182,19 +1194,14 @@ static void check_blob(struct check *c, int dirfd, const char *alg, const char *
 static int check_blobs(struct c_store *s, struct check *c, const char *alg, c_err **err)
 {
 	char dir[32];
-	DIR *d;
 	struct dirent *de;
-	int fd;
+	int fd, rc;
+	DIR *d;
 
 	snprintf(dir, sizeof dir, "blobs/%s", alg);
-	fd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : c_err_sys(err, "open", dir);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return c_err_sys(err, "open", dir);
-	}
+	rc = open_store_dir(s, dir, &d, &fd, err);
+	if (rc <= 0)
+		return rc;
 	while ((errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			check_blob(c, fd, alg, de->d_name);

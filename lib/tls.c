@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "cleanup.h"
+#include "sock.h"
 #include "digest.h"
 #include "file.h"
 
@@ -80,49 +82,6 @@ static void *memdup(const void *p, size_t len)
 typedef int (*pem_fn)(void *arg, const char *name, const unsigned char *der, size_t len,
 		      c_err **err);
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Base64 of [p, end) into out (room for 3/4 of the input); -1 on a bad byte. */
-static ssize_t b64_decode(const char *p, const char *end, unsigned char *out)
-{
-	uint32_t acc = 0;
-	size_t n = 0;
-	int bits = 0, v;
-
-	for (; p < end; p++) {
-		if (*p == '=')
-			break;
-		if (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
-			continue;
-		v = b64_value((unsigned char)*p);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	for (; p < end; p++)
-		if (*p != '=' && *p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
-			return -1;
-	return (ssize_t)n;
-}
-
 /* Call fn for every object of a PEM buffer.  BearSSL's br_pem_decoder does
  * this too, but byte by byte through its T0 interpreter: a system bundle
  * took it 50-150 ms, this takes about a millisecond. */
@@ -148,7 +107,7 @@ static int pem_each(const void *pem, size_t len, const char *what, pem_fn fn, vo
 		der = malloc((size_t)(bend - body) / 4 * 3 + 3);
 		if (!der)
 			return c_err_sys(err, "decode PEM", what);
-		n = b64_decode(body, bend, der);
+		n = c_base64_decode_pem(body, bend, der);
 		if (n < 0) {
 			free(der);
 			/* encrypted keys carry "Proc-Type:" headers */
@@ -815,19 +774,6 @@ struct c_tls_conn {
 	unsigned char buf[BR_SSL_BUFSIZE_BIDI];
 };
 
-static int wait_fd(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int n;
-
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
-		errno = ETIMEDOUT;
-	return n > 0 ? 0 : -1;
-}
-
 static int sock_read(void *ctx, unsigned char *buf, size_t len)
 {
 	struct sock_io *s = ctx;
@@ -841,7 +787,7 @@ static int sock_read(void *ctx, unsigned char *buf, size_t len)
 			s->eof = true;
 			return -1;
 		}
-		if (errno == EAGAIN && wait_fd(s->fd, POLLIN, s->timeout_ms) == 0)
+		if (errno == EAGAIN && c_wait_fd(s->fd, POLLIN, s->timeout_ms) == 0)
 			continue;
 		if (errno != EINTR) {
 			s->errnum = errno;
@@ -859,7 +805,7 @@ static int sock_write(void *ctx, const unsigned char *buf, size_t len)
 		n = send(s->fd, buf, len, MSG_NOSIGNAL);
 		if (n >= 0)
 			return (int)n;
-		if (errno == EAGAIN && wait_fd(s->fd, POLLOUT, s->timeout_ms) == 0)
+		if (errno == EAGAIN && c_wait_fd(s->fd, POLLOUT, s->timeout_ms) == 0)
 			continue;
 		if (errno != EINTR) {
 			s->errnum = errno;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "base64.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/test-auth.XXXXXX";
