@@ -48,10 +48,16 @@ struct conn {
 };
 
 /* Trust anchors and client certificate of one certs.d name. */
+/* Trust for one host.  A registry with a CA of its own in certs.d (or
+ * --cert-dir) is tried with that alone first: parsing the system's bundle
+ * costs more than the rest of a small pull.  Only when that chain is not
+ * trusted is the handshake made again with the system's CAs as well. */
 struct tls_host {
 	struct tls_host *next;
 	char *name;
-	struct c_tls_trust *trust;
+	struct c_tls_trust *local; /* certs.d: CAs and client certificate */
+	struct c_tls_trust *full;  /* the system's CAs and local, once needed */
+	bool local_untrusted;
 };
 
 struct c_http {
@@ -450,7 +456,8 @@ void c_http_free(struct c_http *h)
 	}
 	while ((t = h->hosts)) {
 		h->hosts = t->next;
-		c_tls_trust_free(t->trust);
+		c_tls_trust_free(t->local);
+		c_tls_trust_free(t->full);
 		free(t->name);
 		free(t);
 	}
@@ -525,11 +532,9 @@ static struct c_tls_trust *system_trust(c_err **err)
 	return t;
 }
 
-static struct c_tls_trust *host_trust(struct c_http *h, const struct url *u, c_err **err)
+static struct tls_host *host_entry(struct c_http *h, const struct url *u, c_err **err)
 {
 	_cleanup_free_ char *name = NULL;
-	const struct c_tls_trust *system = NULL;
-	struct c_tls_trust *t = NULL;
 	struct tls_host *th;
 
 	/* certs.d names the host alone when the port is the default */
@@ -540,27 +545,42 @@ static struct c_tls_trust *host_trust(struct c_http *h, const struct url *u, c_e
 	}
 	for (th = h->hosts; th; th = th->next)
 		if (!strcmp(th->name, name))
-			return th->trust;
-	if (h->cfg.tls_verify && !(system = system_trust(err)))
-		return NULL;
+			return th;
 	th = calloc(1, sizeof *th);
-	if (!th || !(t = c_tls_trust_new(err)))
-		goto fail;
-	if ((system && c_tls_trust_add_all(t, system, err) < 0) ||
-	    load_certs_d(h, name, t, err) < 0)
-		goto fail;
+	if (!th) {
+		c_err_sys(err, "TLS trust", u->hostport);
+		return NULL;
+	}
+	th->local = c_tls_trust_new(err);
+	if (!th->local || load_certs_d(h, name, th->local, err) < 0) {
+		c_tls_trust_free(th->local);
+		free(th);
+		c_err_wrap(err, "TLS trust for %s", u->hostport);
+		return NULL;
+	}
 	th->name = c_steal_ptr(&name);
-	th->trust = t;
 	th->next = h->hosts;
 	h->hosts = th;
+	return th;
+}
+
+static struct c_tls_trust *full_trust(struct c_http *h, struct tls_host *th, const struct url *u,
+				      c_err **err)
+{
+	const struct c_tls_trust *system;
+	struct c_tls_trust *t;
+
+	if (th->full)
+		return th->full;
+	system = system_trust(err);
+	t = system ? c_tls_trust_new(err) : NULL;
+	if (!t || c_tls_trust_add_all(t, system, err) < 0 || load_certs_d(h, th->name, t, err) < 0) {
+		c_tls_trust_free(t);
+		c_err_wrap(err, "TLS trust for %s", u->hostport);
+		return NULL;
+	}
+	th->full = t;
 	return t;
-fail:
-	if (!th)
-		c_err_sys(err, "TLS trust", u->hostport);
-	c_tls_trust_free(t);
-	free(th);
-	c_err_wrap(err, "TLS trust for %s", u->hostport);
-	return NULL;
 }
 
 struct head {
@@ -853,11 +873,25 @@ static struct conn *open_conn(struct c_http *h, const struct url *u, const struc
 			goto fail;
 	}
 	if (u->https) {
-		trust = host_trust(h, u, err);
+		struct tls_host *th = host_entry(h, u, err);
+		bool local_first, untrusted = false;
+
+		if (!th)
+			goto fail;
+		local_first = !h->cfg.tls_verify ||
+			      (c_tls_trust_count(th->local) > 0 && !th->local_untrusted);
+		trust = local_first ? th->local : full_trust(h, th, u, err);
 		if (!trust)
 			goto fail;
 		c->tls = c_tls_connect(c->fd, u->host, u->hostport, trust, h->cfg.tls_verify,
-				       h->cfg.timeout_ms, err);
+				       h->cfg.timeout_ms, &untrusted, err);
+		if (!c->tls && local_first && untrusted && h->cfg.tls_verify) {
+			/* again, on a new connection, with the system's CAs too */
+			th->local_untrusted = true;
+			c_err_free(err);
+			conn_close(c);
+			return open_conn(h, u, p, key, err);
+		}
 		if (!c->tls)
 			goto fail;
 	}

@@ -876,7 +876,7 @@ static const uint16_t aes_first[] = {
 
 struct c_tls_conn *c_tls_connect(int fd, const char *host, const char *name,
 				 const struct c_tls_trust *trust, bool verify, int timeout_ms,
-				 c_err **err)
+				 bool *untrusted, c_err **err)
 {
 	struct c_tls_conn *c = calloc(1, sizeof *c);
 	int is_ip;
@@ -929,6 +929,8 @@ struct c_tls_conn *c_tls_connect(int fd, const char *host, const char *name,
 	br_sslio_init(&c->io, &c->cc.eng, sock_read, &c->sock, sock_write, &c->sock);
 	/* flushing with nothing to send runs the handshake to its end */
 	if (br_sslio_flush(&c->io) < 0) {
+		if (untrusted)
+			*untrusted = br_ssl_engine_last_error(&c->cc.eng) == BR_ERR_X509_NOT_TRUSTED;
 		tls_fail(c, "TLS handshake", err);
 		c_tls_free(c);
 		return NULL;

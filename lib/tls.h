@@ -50,10 +50,12 @@ size_t c_tls_trust_count(const struct c_tls_trust *t);
 /* The TLS 1.2 handshake on a connected fd (which stays the caller's), with SNI
  * and, when verify is set, the chain checked against trust and the name
  * against host.  name (host[:port]) is the object of error messages; a
- * rejected certificate gives an error saying "certificate", C_EXIT_NET. */
+ * rejected certificate gives an error saying "certificate", C_EXIT_NET, and
+ * *untrusted (when not NULL) tells whether the reason was a chain that no
+ * anchor of trust vouches for. */
 struct c_tls_conn *c_tls_connect(int fd, const char *host, const char *name,
 				 const struct c_tls_trust *trust, bool verify, int timeout_ms,
-				 c_err **err);
+				 bool *untrusted, c_err **err);
 
 /* > 0 bytes read, 0 at the end of the stream (close_notify or the peer's
  * close), -1 on error. */

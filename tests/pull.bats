@@ -177,3 +177,19 @@ arch_of() {
 		"$REGISTRY/c-tools/nothing-here"
 	expect_status 4
 }
+
+@test "a registry's own CA is tried first, and the system's CAs still vouch when it fails" {
+	local other=$TEST_TMP/other-ca
+	mkdir -p "$other"
+	openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 1 \
+		-subj "/CN=unrelated CA" -keyout "$other/ca.key" -out "$other/ca.crt" 2>/dev/null
+	rm "$other/ca.key"
+	# certs.d holds a CA that did not sign the registry; the system's has the one that did
+	SSL_CERT_DIR= SSL_CERT_FILE=$REGISTRY_CA \
+		run --separate-stderr "$BIN_DIR/c-pull" -q --cert-dir "$other" "$REGISTRY_BUSYBOX"
+	expect_status 0
+	SSL_CERT_DIR= SSL_CERT_FILE=$other/ca.crt \
+		run --separate-stderr "$BIN_DIR/c-pull" -q --cert-dir "$other" "$REGISTRY_BUSYBOX"
+	expect_status 6
+	[[ $stderr == *"unknown authority"* ]] || { echo "$stderr"; return 1; }
+}
