@@ -180,3 +180,30 @@ not_named() {
 	grep -q "\"$FAKE_HOST/other/name:latest\"" "$C_ROOT/index.json"
 	store_is_consistent
 }
+
+@test "layers in gzip, zstd and plain tar all pull, their media types kept" {
+	skip_unless_cmd zstd
+	local img=$TEST_TMP/mixed
+	python3 "$FIXTURES/mkimage.py" - "$img" >/dev/null <<-'SPEC'
+	{"ref": "latest", "config": {"Cmd": ["sh"]}, "layers": [
+	  {"compression": "gzip", "entries": [{"path": "a", "content": "gzip layer\n"}]},
+	  {"compression": "zstd", "entries": [{"path": "b", "content": "zstd layer\n"}]},
+	  {"compression": "none", "entries": [{"path": "c", "content": "plain layer\n"}]}]}
+	SPEC
+	fake_start "$img"
+	pull "$FAKE_HOST/c-tools/mixed"
+	expect_status 0
+	run --separate-stderr "$BIN_DIR/c-image" inspect "$FAKE_HOST/c-tools/mixed"
+	expect_status 0
+	[[ $output == *"tar+gzip"* && $output == *"tar+zstd"* && $output == *'layer.v1.tar"'* ]] ||
+		{ echo "$output"; return 1; }
+	store_is_consistent
+}
+
+@test "on a terminal, progress is a bar per layer" {
+	skip_unless_cmd script
+	fake_start "$IMG"
+	run script -qec "'$BIN_DIR/c-pull' --plain-http '$FAKE_HOST/c-tools/busybox'" /dev/null
+	expect_status 0
+	[[ $output == *"sha256:"*"[##############################]"*"done"* ]] || { echo "$output"; return 1; }
+}
