@@ -62,23 +62,6 @@ struct opts {
 
 /* --- presentation -------------------------------------------------------------- */
 
-/* Sizes as docker prints them: decimal units, three significant digits. */
-static void human_size(char *out, size_t n, int64_t bytes)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < sizeof units / sizeof *units) {
-		v /= 1000;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, n, "%lldB", (long long)bytes);
-	else
-		snprintf(out, n, "%.3g%s", v, units[u]);
-}
-
 /* RFC 3339 as image configs write it, fractions and offsets included. */
 static bool parse_time(const char *s, time_t *out)
 {
@@ -218,7 +201,7 @@ static int cmd_ls(struct c_store *s, const struct opts *o, c_err **err)
 			if (json_array_append_new(all, ls_json_entry(img, &sum)) < 0)
 				rc = c_err_new(err, C_EXIT_FAIL, 0, "list: %s", img->digest.str);
 		} else if (rc == 0) {
-			human_size(size, sizeof size, sum.size);
+			c_human_size(size, sizeof size, sum.size);
 			relative_time(created, sizeof created, json_string_value(sum.created));
 			printf("%-*s  %.19s  %-7s  %s\n", (int)wname,
 			       img->name ? img->name : "<none>", img->digest.str, size, created);
@@ -392,7 +375,7 @@ static int cmd_prune(struct c_store *s, c_err **err)
 
 	if (c_store_gc(s, 0, print_deleted, &total, err) < 0)
 		return -1;
-	human_size(size, sizeof size, total);
+	c_human_size(size, sizeof size, total);
 	printf("Total reclaimed space: %s\n", size);
 	return 0;
 }

@@ -94,3 +94,19 @@ bool c_cli_registry_option(int c, const char *arg, struct c_registry_opts *opts)
 	}
 	return false;
 }
+
+void c_human_size(char *out, size_t n, int64_t bytes)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	while (v >= 1000 && u + 1 < sizeof units / sizeof *units) {
+		v /= 1000;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, n, "%lldB", (long long)bytes);
+	else
+		snprintf(out, n, "%.3g%s", v, units[u]);
+}

@@ -5,6 +5,8 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "registry.h"
 
@@ -17,6 +19,10 @@ long c_cli_int(const char *option, const char *value, long min, long max);
 /* arg itself, or for "-" the first line of stdin (without the newline);
  * what names the argument in errors.  Always a fresh string. */
 char *c_cli_arg_or_stdin(const char *arg, const char *what);
+
+/* A size as docker prints it: decimal units, three significant digits
+ * ("52.3MB", "289B"). */
+void c_human_size(char *out, size_t n, int64_t bytes);
 
 /* For getopt_long run with opterr = 0 and an optstring starting with ':':
  * the one-line usage error for what it returned ('?' or ':'), exit 2. */

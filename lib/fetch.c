@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
+
 #define DEFAULT_JOBS 3
 /* Large reads keep the TLS record loop and the SHA-NI block loop busy with
  * few calls; three workers stay well inside the RSS budget. */
@@ -33,23 +35,13 @@ struct pool {
 	c_err *err;
 };
 
-static void human(char *buf, size_t len, long long bytes)
-{
-	if (bytes >= 1000 * 1000)
-		snprintf(buf, len, "%.1f MB", bytes / 1e6);
-	else if (bytes >= 1000)
-		snprintf(buf, len, "%.1f kB", bytes / 1e3);
-	else
-		snprintf(buf, len, "%lld B", bytes);
-}
-
 static void report_line(struct pool *p, struct slot *s, const char *what)
 {
 	char size[32];
 
 	if (!p->opts->progress || p->opts->bars)
 		return;
-	human(size, sizeof size, s->blob->size);
+	c_human_size(size, sizeof size, s->blob->size);
 	pthread_mutex_lock(&p->lock);
 	fprintf(stderr, "blob %.19s: %s (%s)\n", s->blob->digest.str, what, size);
 	pthread_mutex_unlock(&p->lock);
@@ -173,8 +165,8 @@ static void draw_bars(struct pool *p, bool first)
 
 		if (fill > 30)
 			fill = 30;
-		human(have, sizeof have, done);
-		human(total, sizeof total, s->blob->size);
+		c_human_size(have, sizeof have, done);
+		c_human_size(total, sizeof total, s->blob->size);
 		fprintf(stderr, "\033[2K%.19s [%.*s%*s] %s / %s %s\n", s->blob->digest.str, fill,
 			"##############################", 30 - fill, "", have, total, label[state]);
 	}
