@@ -1,0 +1,272 @@
+#include "inflate.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
+#ifndef C_NO_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
+/* Big buffers: fewer read(2) calls, and libarchive and the hasher work on
+ * long runs. */
+#define IN_SIZE C_INFLATE_CHUNK_MAX
+#define OUT_SIZE C_INFLATE_CHUNK_MAX
+
+enum engine { ENG_NONE, ENG_ISAL, ENG_ZLIB, ENG_ZSTD };
+
+struct c_inflate {
+	int fd;
+	enum engine eng;
+	bool in_eof;    /* read(2) returned 0 */
+	bool in_member; /* inside a gzip member or zstd frame, not at its end */
+	unsigned char *in, *out;
+	const unsigned char *next_in;
+	size_t avail_in;
+#ifndef C_NO_ISAL
+	struct inflate_state isal;
+#endif
+	z_stream zs;
+	bool zs_init;
+	ZSTD_DStream *zstd;
+};
+
+static atomic_int force_zlib;
+
+void c_inflate_test_force_zlib(int on)
+{
+	force_zlib = on;
+}
+
+static int fill(struct c_inflate *z, c_err **err)
+{
+	ssize_t n;
+
+	if (z->avail_in || z->in_eof)
+		return 0;
+	do
+		n = read(z->fd, z->in, IN_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return c_err_sys(err, "read", "layer stream");
+	if (!n)
+		z->in_eof = true;
+	z->next_in = z->in;
+	z->avail_in = n;
+	return 0;
+}
+
+static int truncated(c_err **err, const char *what)
+{
+	return c_err_new(err, C_EXIT_DATA, 0, "%s stream: unexpected end of data", what);
+}
+
+#ifndef C_NO_ISAL
+static ssize_t read_isal(struct c_inflate *z, c_err **err)
+{
+	struct inflate_state *s = &z->isal;
+	int ret;
+
+	for (;;) {
+		if (fill(z, err) < 0)
+			return -1;
+		if (!z->avail_in) {
+			if (z->in_member)
+				return truncated(err, "gzip");
+			return 0;
+		}
+		if (!z->in_member) {
+			isal_inflate_reset(s);
+			s->crc_flag = ISAL_GZIP;
+			z->in_member = true;
+		}
+		s->next_in = (uint8_t *)z->next_in;
+		s->avail_in = z->avail_in;
+		s->next_out = z->out;
+		s->avail_out = OUT_SIZE;
+		ret = isal_inflate(s);
+		z->next_in = s->next_in;
+		z->avail_in = s->avail_in;
+		if (ret < 0)
+			return c_err_new(err, C_EXIT_DATA, 0, "gzip stream: %s",
+					 ret == ISAL_INCORRECT_CHECKSUM ? "checksum mismatch"
+									: "invalid data");
+		if (s->block_state == ISAL_BLOCK_FINISH)
+			z->in_member = false;
+		if (s->next_out != z->out)
+			return s->next_out - z->out;
+	}
+}
+#endif
+
+static ssize_t read_zlib(struct c_inflate *z, c_err **err)
+{
+	z_stream *s = &z->zs;
+	int ret;
+
+	for (;;) {
+		if (fill(z, err) < 0)
+			return -1;
+		if (!z->avail_in) {
+			if (z->in_member)
+				return truncated(err, "gzip");
+			return 0;
+		}
+		if (!z->in_member) {
+			if (inflateReset(s) != Z_OK)
+				return c_err_new(err, C_EXIT_FAIL, 0, "gzip stream: inflateReset failed");
+			z->in_member = true;
+		}
+		s->next_in = (Bytef *)z->next_in;
+		s->avail_in = z->avail_in;
+		s->next_out = z->out;
+		s->avail_out = OUT_SIZE;
+		ret = inflate(s, Z_NO_FLUSH);
+		z->next_in = s->next_in;
+		z->avail_in = s->avail_in;
+		if (ret == Z_STREAM_END)
+			z->in_member = false;
+		else if (ret != Z_OK && ret != Z_BUF_ERROR)
+			return c_err_new(err, C_EXIT_DATA, 0, "gzip stream: %s",
+					 s->msg ? s->msg : "invalid data");
+		if (s->next_out != z->out)
+			return s->next_out - z->out;
+	}
+}
+
+static ssize_t read_zstd(struct c_inflate *z, c_err **err)
+{
+	ZSTD_inBuffer in;
+	ZSTD_outBuffer out = { z->out, OUT_SIZE, 0 };
+	size_t ret;
+
+	for (;;) {
+		if (fill(z, err) < 0)
+			return -1;
+		if (!z->avail_in) {
+			if (z->in_member)
+				return truncated(err, "zstd");
+			return 0;
+		}
+		in = (ZSTD_inBuffer){ z->next_in, z->avail_in, 0 };
+		ret = ZSTD_decompressStream(z->zstd, &out, &in);
+		z->next_in += in.pos;
+		z->avail_in -= in.pos;
+		if (ZSTD_isError(ret))
+			return c_err_new(err, C_EXIT_DATA, 0, "zstd stream: %s",
+					 ZSTD_getErrorName(ret));
+		/* 0 means a frame ended and everything of it was flushed. */
+		z->in_member = ret != 0;
+		if (out.pos)
+			return out.pos;
+	}
+}
+
+static ssize_t read_none(struct c_inflate *z, const void **out, c_err **err)
+{
+	size_t n;
+
+	if (fill(z, err) < 0)
+		return -1;
+	*out = z->next_in;
+	n = z->avail_in;
+	z->avail_in = 0;
+	return n;
+}
+
+ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err)
+{
+	*out = z->out;
+	switch (z->eng) {
+#ifndef C_NO_ISAL
+	case ENG_ISAL:
+		return read_isal(z, err);
+#endif
+	case ENG_ZLIB:
+		return read_zlib(z, err);
+	case ENG_ZSTD:
+		return read_zstd(z, err);
+	default:
+		return read_none(z, out, err);
+	}
+}
+
+static enum engine pick(enum c_compression comp)
+{
+	switch (comp) {
+	case C_COMPRESSION_GZIP:
+#ifndef C_NO_ISAL
+		if (!force_zlib)
+			return ENG_ISAL;
+#endif
+		return ENG_ZLIB;
+	case C_COMPRESSION_ZSTD:
+		return ENG_ZSTD;
+	default:
+		return ENG_NONE;
+	}
+}
+
+struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err)
+{
+	struct c_inflate *z = calloc(1, sizeof(*z));
+
+	if (!z) {
+		c_err_sys(err, "allocate", "inflate state");
+		return NULL;
+	}
+	z->fd = fd;
+	z->eng = pick(comp);
+	z->in = malloc(IN_SIZE);
+	if (z->eng != ENG_NONE)
+		z->out = malloc(OUT_SIZE);
+	if (!z->in || (z->eng != ENG_NONE && !z->out)) {
+		c_err_sys(err, "allocate", "inflate buffers");
+		goto fail;
+	}
+	switch (z->eng) {
+#ifndef C_NO_ISAL
+	case ENG_ISAL:
+		isal_inflate_init(&z->isal);
+		break;
+#endif
+	case ENG_ZLIB:
+		/* 16 + MAX_WBITS: a gzip header and trailer, both checked. */
+		if (inflateInit2(&z->zs, 16 + MAX_WBITS) != Z_OK) {
+			c_err_new(err, C_EXIT_FAIL, ENOMEM, "gzip stream: inflateInit2 failed");
+			goto fail;
+		}
+		z->zs_init = true;
+		break;
+	case ENG_ZSTD:
+		z->zstd = ZSTD_createDStream();
+		if (!z->zstd) {
+			c_err_new(err, C_EXIT_FAIL, ENOMEM, "zstd stream: ZSTD_createDStream failed");
+			goto fail;
+		}
+		break;
+	default:
+		break;
+	}
+	return z;
+fail:
+	c_inflate_free(z);
+	return NULL;
+}
+
+void c_inflate_free(struct c_inflate *z)
+{
+	if (!z)
+		return;
+	if (z->zs_init)
+		inflateEnd(&z->zs);
+	ZSTD_freeDStream(z->zstd);
+	free(z->in);
+	free(z->out);
+	free(z);
+}

@@ -1,0 +1,41 @@
+/* inflate.h — the uncompressed bytes of a layer blob, a chunk at a time.
+ *
+ * gzip is inflated by ISA-L's igzip (about 3× faster than zlib here), with
+ * the gzip header parsed and the CRC-32 and length of every member checked;
+ * a build with -DC_NO_ISAL uses zlib instead.  zstd streams through libzstd;
+ * "none" passes the bytes on.  Concatenated gzip members and zstd frames are
+ * read as one stream, as gzip -d and zstd -d do.  A truncated or corrupt
+ * stream is a C_EXIT_DATA error.
+ *
+ *     struct c_inflate *z = c_inflate_new(fd, C_COMPRESSION_GZIP, err);
+ *     while ((n = c_inflate_read(z, &buf, err)) > 0)
+ *             use(buf, n);
+ *     c_inflate_free(z);
+ */
+#ifndef C_INFLATE_H
+#define C_INFLATE_H
+
+#include <sys/types.h>
+
+#include "err.h"
+#include "manifest.h"
+
+struct c_inflate;
+
+/* The most bytes one c_inflate_read() returns. */
+#define C_INFLATE_CHUNK_MAX (1 << 20)
+
+/* Reads compressed bytes from fd (not closed, not owned). */
+struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err);
+
+/* The next chunk of uncompressed bytes in *out, valid until the next call:
+ * returns its length, 0 at the end of the stream, -1 on error. */
+ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err);
+
+void c_inflate_free(struct c_inflate *z);
+
+/* Test hook: non-zero makes streams started afterwards inflate gzip with
+ * zlib even where ISA-L is built in, so tests compare the two. */
+void c_inflate_test_force_zlib(int on);
+
+#endif
