@@ -193,3 +193,11 @@ arch_of() {
 	expect_status 6
 	[[ $stderr == *"unknown authority"* ]] || { echo "$stderr"; return 1; }
 }
+
+@test "c-pull composes with c-unpack through a pipe" {
+	run --separate-stderr bash -c '"$1" -q --cert-dir "$2" "$3" | "$4" - "$5"' _ "$BIN_DIR/c-pull" \
+		"$REGISTRY_CERTS_DIR" "$REGISTRY_BUSYBOX" "$BIN_DIR/c-unpack" "$TEST_TMP/bundle"
+	expect_status 0
+	expect_output "$TEST_TMP/bundle"
+	[ -x "$TEST_TMP/bundle/rootfs/bin/busybox" ] && [ -f "$TEST_TMP/bundle/config.json" ]
+}
