@@ -1,0 +1,89 @@
+#!/bin/bash
+# Unpacking an image into a rootfs, side by side, on tmpfs with the same
+# blobs: c-unpack (a whole bundle: rootfs with whiteouts and diff_id checks,
+# and config.json) against `umoci unpack`, and against extracting the layers
+# in order with `bsdtar -xf` and `tar -xzf` (no whiteouts, no checks), for
+# the images of bench/lib/images.bash (a debootstrap minbase rootfs as one
+# layer and as five).  Median of $UNPACK_BENCH_RUNS (default 5) runs, the
+# tools taking turns, each into a fresh directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${UNPACK_BENCH_RUNS:-5}
+c_unpack=$PWD/bin/c-unpack
+
+die() {
+	echo "bench/unpack: $*" >&2
+	exit 1
+}
+
+[ -x "$c_unpack" ] || die "$c_unpack is missing; run make first"
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, tmpfs, owners)"
+for p in umoci libarchive-tools tar time; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$p" >&2
+done
+
+# shellcheck source=lib/images.bash
+source bench/lib/images.bash
+bench_images
+
+work=$(mktemp -d /tmp/c-tools-bench-unpack.XXXXXX)
+mount -t tmpfs -o size=3g tmpfs "$work"
+trap 'umount "$work"; rmdir "$work"' EXIT
+
+# The layer blobs of a layout's "latest" image, in order.
+layers() {
+	python3 - "$1" <<-'PY'
+	import json, sys
+	root = sys.argv[1]
+	def blob(d): return root + "/blobs/sha256/" + d.split(":")[1]
+	m = json.load(open(root + "/index.json"))["manifests"][0]["digest"]
+	for l in json.load(open(blob(m)))["layers"]: print(blob(l["digest"]))
+	PY
+}
+
+timed() { # TOOL STORE OUT: prints seconds
+	local out=$work/time
+	case $1 in
+	c-unpack) /usr/bin/time -o "$out" -f %e "$c_unpack" --root "$2" latest "$3" >/dev/null ;;
+	umoci) /usr/bin/time -o "$out" -f %e umoci unpack --image "$2:latest" "$3" >/dev/null 2>&1 ;;
+	bsdtar | tar)
+		mkdir -p "$3"
+		# shellcheck disable=SC2016
+		/usr/bin/time -o "$out" -f %e bash -c 'tool=$1 dir=$2; shift 2
+			for l; do
+				if [ "$tool" = bsdtar ]; then bsdtar -xf "$l" -C "$dir"
+				else tar -xzf "$l" -C "$dir"; fi
+			done' _ "$1" "$3" $(layers "$2") 2>/dev/null || true
+		;;
+	esac
+	cat "$out"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+tools="c-unpack umoci bsdtar tar"
+for image in single five; do
+	store=$work/store-$image
+	cp -a "$cache/$image" "$store"
+	declare -A times=() med=()
+	for ((i = 0; i < RUNS; i++)); do
+		for tool in $tools; do
+			rm -rf "$work/out"
+			mkdir -p "$work/out"
+			times[$tool]+="$(timed "$tool" "$store" "$work/out/b") "
+		done
+	done
+	rm -rf "$work/out"
+	printf '%s image (%d layers, %d MB of blobs), median of %d runs on tmpfs:\n' "$image" \
+		"$(layers "$store" | wc -l)" "$(($(du -sb "$store/blobs" | cut -f1) / 1000000))" "$RUNS"
+	for tool in $tools; do
+		med[$tool]=$(tr ' ' '\n' <<<"${times[$tool]}" | grep . | median)
+	done
+	for tool in $tools; do
+		awk -v t="$tool" -v s="${med[$tool]}" -v c="${med[c-unpack]}" \
+			'BEGIN { printf "  %-9s %7.3fs  %5.2fx the time of c-unpack\n", t, s, s / c }'
+	done
+	unset times med
+done
