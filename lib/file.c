@@ -31,16 +31,11 @@ int c_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int c_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
-		   c_err **err)
+int c_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, c_err **err)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t have = 0, cap = 0;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return c_err_sys(err, "open", path);
 	for (;;) {
 		ssize_t n;
 
@@ -77,6 +72,16 @@ int c_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *
 	if (len)
 		*len = have;
 	return 0;
+}
+
+int c_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		   c_err **err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return c_err_sys(err, "open", path);
+	return c_read_fd(fd, path, max, out, len, err);
 }
 
 int c_read_file(const char *path, size_t max, char **out, size_t *len, c_err **err)

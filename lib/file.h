@@ -21,6 +21,8 @@ int c_write_all(int fd, const void *buf, size_t len);
 int c_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
 		   c_err **err);
 int c_read_file(const char *path, size_t max, char **out, size_t *len, c_err **err);
+/* The same from an open fd; path names it in errors. */
+int c_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, c_err **err);
 
 /* Replace dirfd/name with data, mode as given (not masked by umask). */
 int c_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,

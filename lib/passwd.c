@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "path.h"
 
 #define PASSWD_PATH "/etc/passwd"
@@ -58,10 +59,8 @@ static int parse_id(const char *s, unsigned long *out)
 static int load(int rootfd, const char *path, char **out, size_t *len, c_err **err)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	c_err *e = NULL;
 	struct stat st;
-	size_t have = 0, want;
 
 	/* O_NONBLOCK: a fifo planted at /etc/passwd must not hang the open. */
 	fd = c_path_open_in_root(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &e);
@@ -77,32 +76,7 @@ static int load(int rootfd, const char *path, char **out, size_t *len, c_err **e
 		return c_err_sys(err, "stat", path);
 	if (!S_ISREG(st.st_mode))
 		return c_err_new(err, C_EXIT_DATA, 0, "read %s: not a regular file", path);
-	if (st.st_size > C_PASSWD_FILE_MAX)
-		return c_err_new(err, C_EXIT_DATA, 0, "read %s: larger than %d bytes", path,
-				 C_PASSWD_FILE_MAX);
-	/* One byte more than the size tells a file that grew meanwhile. */
-	want = (size_t)st.st_size + 1;
-	buf = malloc(want + 1);
-	if (!buf)
-		return c_err_sys(err, "read", path);
-	while (have < want) {
-		ssize_t n = read(fd, buf + have, want - have);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return c_err_sys(err, "read", path);
-		}
-		if (n == 0)
-			break;
-		have += (size_t)n;
-	}
-	if (have == want)
-		return c_err_new(err, C_EXIT_DATA, 0, "read %s: changed while being read", path);
-	buf[have] = '\0';
-	*len = have;
-	*out = c_steal_ptr(&buf);
-	return 1;
+	return c_read_fd(fd, path, C_PASSWD_FILE_MAX, out, len, err) < 0 ? -1 : 1;
 }
 
 static char *trim(char *s)
