@@ -1,6 +1,7 @@
 # tests/helpers/fakeregistry.bash — a fake registry (tests/fixtures/fakeregistry.py)
 # that serves one OCI layout with faults on demand, for c-pull's fault tests.
-# Load it after helpers/common (it loads common itself when a suite has not).
+# Load it after helpers/common and helpers/registry, whose certificate maker it
+# uses (it loads them itself when a suite has not).
 #
 #   load helpers/registry          # for fixture_busybox_image
 #   load helpers/fakeregistry
@@ -48,6 +49,7 @@
 #     Digests read from an OCI layout, to name blobs in fault flags.
 
 declare -F free_port >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
+declare -F _registry_certs >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/registry.bash"
 
 _FAKE_HELPERS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FAKEREGISTRY=${FAKEREGISTRY:-$_FAKE_HELPERS/../fixtures/fakeregistry.py}
@@ -55,39 +57,6 @@ FAKEREGISTRY=${FAKEREGISTRY:-$_FAKE_HELPERS/../fixtures/fakeregistry.py}
 _fake_die() {
 	echo "fakeregistry: $*" >&2
 	return 1
-}
-
-# _fake_certs DIR: DIR/ca.crt, server.crt, server.key for 127.0.0.1 and localhost
-_fake_certs() {
-	local d=$1
-	mkdir -p "$d" && cat >"$d/openssl.cnf" <<-EOF
-		[req]
-		distinguished_name = dn
-		prompt = no
-		[dn]
-		CN = c-tools fake registry CA
-		[v3_ca]
-		basicConstraints = critical, CA:TRUE
-		keyUsage = critical, keyCertSign, cRLSign
-		subjectKeyIdentifier = hash
-		[v3_server]
-		basicConstraints = critical, CA:FALSE
-		keyUsage = critical, digitalSignature
-		extendedKeyUsage = serverAuth
-		subjectAltName = IP:127.0.0.1, DNS:localhost
-		subjectKeyIdentifier = hash
-		authorityKeyIdentifier = keyid
-	EOF
-	openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		-config "$d/openssl.cnf" -extensions v3_ca -days 7 \
-		-keyout "$d/ca.key" -out "$d/ca.crt" 2>"$d/openssl.log" &&
-		openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-			-config "$d/openssl.cnf" -subj "/CN=127.0.0.1" \
-			-keyout "$d/server.key" -out "$d/server.csr" 2>>"$d/openssl.log" &&
-		openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
-			-set_serial "0x$(openssl rand -hex 8)" -days 7 -extfile "$d/openssl.cnf" \
-			-extensions v3_server -out "$d/server.crt" 2>>"$d/openssl.log" ||
-		{ cat "$d/openssl.log" >&2; _fake_die "openssl failed"; }
 }
 
 fake_start() {
@@ -102,7 +71,7 @@ fake_start() {
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/c-tools-fake.XXXXXX") || return 1
 	set -- "$layout" --log "$dir/access.log" "$@"
 	if [ -n "$tls" ]; then
-		_fake_certs "$dir/tls" || { rm -rf "$dir"; return 1; }
+		_registry_certs "$dir/tls" ec || { rm -rf "$dir"; return 1; }
 		set -- "$@" --cert "$dir/tls/server.crt" --key "$dir/tls/server.key"
 	fi
 	# made here: the background child opens its redirections only later
