@@ -23,13 +23,10 @@ die() {
 
 [ -x "$c_pull" ] || die "$c_pull is missing; run make first"
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, tmpfs)"
-for p in skopeo time docker-registry; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$p" >&2
-done
 
 # shellcheck source=lib/images.bash
 source bench/lib/images.bash
+bench_need skopeo time docker-registry
 bench_images
 
 # shellcheck source=../tests/helpers/registry.bash

@@ -19,13 +19,10 @@ die() {
 
 [ -x "$c_unpack" ] || die "$c_unpack is missing; run make first"
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, tmpfs, owners)"
-for p in umoci libarchive-tools tar time; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$p" >&2
-done
 
 # shellcheck source=lib/images.bash
 source bench/lib/images.bash
+bench_need umoci libarchive-tools tar time
 bench_images
 
 work=$(mktemp -d /tmp/c-tools-bench-unpack.XXXXXX)

@@ -51,12 +51,17 @@ make_layout() { # NAME SPEC-JSON
 	touch "$out.done"
 }
 
-bench_images() {
+# Install the Debian packages a benchmark needs that are missing.
+bench_need() {
 	local p
-	for p in debootstrap python3; do
+	for p; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$p" >&2
 	done
+}
+
+bench_images() {
+	bench_need debootstrap python3
 	make_rootfs
 	make_five_trees
 	make_layout single "{\"ref\":\"latest\",\"config\":{\"Cmd\":[\"bash\"]},

@@ -9,6 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
 
 static int tap_count, tap_failed;
 
@@ -44,6 +47,20 @@ static inline void tap_diag(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+/* Whether the error's line contains want (showing the line when not); the
+ * error is consumed either way. */
+static inline int tap_err_has(c_err **e, const char *want)
+{
+	char *line = *e ? c_err_line(*e) : NULL;
+	int found = line && strstr(line, want);
+
+	if (!found)
+		tap_diag("got: %s", line ? line : "(no error)");
+	free(line);
+	c_err_free(e);
+	return found;
 }
 
 static inline int tap_done(void)

@@ -13,18 +13,6 @@
 
 static char tmp[] = "/tmp/test-auth.XXXXXX";
 
-static int line_has(c_err **e, const char *want)
-{
-	char *line = c_err_line(*e);
-	int found = line && strstr(line, want);
-
-	if (!found)
-		tap_diag("got: %s", line ? line : "(null)");
-	free(line);
-	c_err_free(e);
-	return found;
-}
-
 static int line_lacks(const c_err *e, const char *secret)
 {
 	char *line = c_err_line(e);
@@ -93,7 +81,7 @@ static int lookup_is(const char *host, const char *creds_opt, const char *want)
 		tap_diag("%s: got \"%s\", want \"%s\"", host, got ? got : "(null)", want);
 	if (e) {
 		if (!same)
-			line_has(&e, "");
+			tap_err_has(&e, "");
 		c_err_free(&e);
 	}
 	free(got);
@@ -229,12 +217,12 @@ static void test_entries(void)
 	free(got);
 	ok(e && line_lacks(e, "s3cr3t") && line_lacks(e, "bm9jb2xvbi1zM2NyM3Q"),
 	   "the error shows neither the secret nor its base64");
-	ok(e && line_has(&e, path) , "the error names the file");
+	ok(e && tap_err_has(&e, path) , "the error names the file");
 
 	put("entries.json", auth_json("h", "not*base64"));
 	got = lookup("h", NULL, &e);
 	ok(got && !strcmp(got, "error") &&
-		   line_has(&e, "field auths.h.auth: not base64 of user:password"),
+		   tap_err_has(&e, "field auths.h.auth: not base64 of user:password"),
 	   "auth that is not base64 names the field");
 	free(got);
 
@@ -246,42 +234,42 @@ static void test_entries(void)
 	free(got);
 	ok(e && line_lacks(e, "hunter2") && line_lacks(e, "dTpodW50ZXIy"),
 	   "its message holds no secret");
-	ok(e && line_has(&e, path), "its message names the file");
+	ok(e && tap_err_has(&e, path), "its message names the file");
 
 	path = put("entries.json", "{\"auths\": {\"h\": {\"auth\": \"dTpodW50ZXIy");
 	got = lookup("h", NULL, &e);
 	ok(got && !strcmp(got, "error") && e && line_lacks(e, "dTpodW50ZXIy") &&
-		   line_has(&e, "not valid JSON"),
+		   tap_err_has(&e, "not valid JSON"),
 	   "a file cut inside the secret does not echo it");
 	free(got);
 
 	put("entries.json", "{\"auths\": [\"h\"]}");
 	got = lookup("h", NULL, &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "field auths: expected object"),
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "field auths: expected object"),
 	   "auths that is not an object");
 	free(got);
 
 	put("entries.json", "{\"auths\": {\"h\": {\"username\": \"carol\"}}}");
 	got = lookup("h", NULL, &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "auths.h: username without password"),
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "auths.h: username without password"),
 	   "a username without a password");
 	free(got);
 
 	put("entries.json", "{\"auths\": {\"h\": \"dTpw\"}}");
 	got = lookup("h", NULL, &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "field auths.h: expected object"),
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "field auths.h: expected object"),
 	   "an entry that is not an object");
 	free(got);
 
 	put("entries.json", "{\"auths\": {\"h\": {\"auth\": 12}}}");
 	got = lookup("h", NULL, &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "field auths.h.auth: expected string"),
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "field auths.h.auth: expected string"),
 	   "an auth that is not a string");
 	free(got);
 
 	put("entries.json", "{\"auths\": {}, \"auths\": {}}");
 	got = lookup("h", NULL, &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "duplicate"), "duplicate keys refused");
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "duplicate"), "duplicate keys refused");
 	free(got);
 
 	put("entries.json", "{\"auths\": {\"other\": {\"auth\": \"!!\"}}}");
@@ -289,7 +277,7 @@ static void test_entries(void)
 
 	setenv_tmp("REGISTRY_AUTH_FILE", "");
 	got = lookup("h", NULL, &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "auth file"),
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "auth file"),
 	   "an auth file that is a directory is an error");
 	free(got);
 	unsetenv("REGISTRY_AUTH_FILE");
@@ -305,20 +293,20 @@ static void test_creds_option(void)
 
 	got = lookup("h", "user", &e);
 	ok(got && !strcmp(got, "error") && e && e->status == C_EXIT_USAGE &&
-		   line_has(&e, "--creds: password missing"),
+		   tap_err_has(&e, "--creds: password missing"),
 	   "--creds user alone: password missing (no prompt)");
 	free(got);
 	got = lookup("h", "user:", &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "--creds: password missing"),
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "--creds: password missing"),
 	   "--creds user: with an empty password");
 	free(got);
 	got = lookup("h", ":pass", &e);
 	ok(got && !strcmp(got, "error") && e && e->status == C_EXIT_USAGE &&
-		   line_lacks(e, "pass") && line_has(&e, "--creds: user name missing"),
+		   line_lacks(e, "pass") && tap_err_has(&e, "--creds: user name missing"),
 	   "--creds :pass: user missing, password not shown");
 	free(got);
 	got = lookup("h", "", &e);
-	ok(got && !strcmp(got, "error") && line_has(&e, "--creds"), "--creds empty");
+	ok(got && !strcmp(got, "error") && tap_err_has(&e, "--creds"), "--creds empty");
 	free(got);
 }
 
@@ -386,7 +374,7 @@ static void test_challenges(void)
 		c = &challenges[i];
 		rc = c_auth_parse_challenge(c->header, &ch, &e);
 		if (c->scheme < 0) {
-			ok(rc < 0 && line_has(&e, c->error), "challenge '%s': error '%s'", c->header,
+			ok(rc < 0 && tap_err_has(&e, c->error), "challenge '%s': error '%s'", c->header,
 			   c->error);
 			continue;
 		}
@@ -394,7 +382,7 @@ static void test_challenges(void)
 			   same(ch.service, c->service) && same(ch.scope, c->scope),
 		   "challenge '%s'", c->header);
 		if (rc < 0)
-			line_has(&e, "");
+			tap_err_has(&e, "");
 		else if (!same(ch.realm, c->realm) || !same(ch.service, c->service) ||
 			 !same(ch.scope, c->scope))
 			tap_diag("got realm=%s service=%s scope=%s", ch.realm, ch.service,
@@ -441,7 +429,7 @@ static void test_tokens(void)
 			   cases[i].body);
 		else
 			ok(rc < 0 && !token && e && line_lacks(e, "s3cr3t") &&
-				   line_has(&e, cases[i].error),
+				   tap_err_has(&e, cases[i].error),
 			   "token from '%s': error '%s'", cases[i].body, cases[i].error);
 		free(token);
 		c_err_free(&e);

@@ -7,18 +7,6 @@
 #include "json.h"
 #include "tap.h"
 
-static int line_has(c_err **e, const char *want)
-{
-	char *line = c_err_line(*e);
-	int found = line && strstr(line, want);
-
-	if (!found)
-		tap_diag("got: %s", line ? line : "(null)");
-	free(line);
-	c_err_free(e);
-	return found;
-}
-
 static void test_parse(void)
 {
 	c_err *e = NULL;
@@ -31,16 +19,16 @@ static void test_parse(void)
 
 	v = c_json_parse(doc, strlen(doc), "manifest sha256:ab", &e);
 	ok(!v && e->status == C_EXIT_DATA, "malformed JSON is bad data");
-	ok(line_has(&e, "parse JSON: manifest sha256:ab: line 2"), "error names document and line");
+	ok(tap_err_has(&e, "parse JSON: manifest sha256:ab: line 2"), "error names document and line");
 
 	v = c_json_parse("{\"a\":1,\"a\":2}", 13, "dup", &e);
-	ok(!v && line_has(&e, "duplicate"), "duplicate keys are refused");
+	ok(!v && tap_err_has(&e, "duplicate"), "duplicate keys are refused");
 
 	v = c_json_parse("{} trailing", 11, "t", &e);
-	ok(!v && line_has(&e, "parse JSON: t"), "trailing garbage is refused");
+	ok(!v && tap_err_has(&e, "parse JSON: t"), "trailing garbage is refused");
 
 	v = c_json_parse("", 0, "empty", &e);
-	ok(!v && line_has(&e, "empty"), "empty input is refused");
+	ok(!v && tap_err_has(&e, "empty"), "empty input is refused");
 }
 
 static void test_getters(void)
@@ -58,10 +46,10 @@ static void test_getters(void)
 	ok(c_json_get_int(v, "", "size", true, &n, &e) == 0 && n == 42, "integer");
 	ok(c_json_get_bool(v, "", "ok", true, &b, &e) == 0 && !b, "boolean");
 	ok(c_json_get_int(v, "", "big", true, &n, &e) < 0 &&
-		   line_has(&e, "field big: expected integer, got number"),
+		   tap_err_has(&e, "field big: expected integer, got number"),
 	   "a real where an integer is wanted");
 	ok(c_json_get_string(v, "", "missing", true, &s, &e) < 0 &&
-		   line_has(&e, "field missing: missing"),
+		   tap_err_has(&e, "field missing: missing"),
 	   "a required field that is absent");
 	s = "kept";
 	ok(c_json_get_string(v, "", "missing", false, &s, &e) == 0 && !strcmp(s, "kept"),
@@ -69,11 +57,11 @@ static void test_getters(void)
 	ok(c_json_get(v, "", "config", JSON_OBJECT, true, &config, &e) == 0 && config,
 	   "nested object");
 	ok(c_json_get(config, "config", "Env", JSON_ARRAY, true, &env, &e) < 0 &&
-		   line_has(&e, "field config.Env: expected array, got string"),
+		   tap_err_has(&e, "field config.Env: expected array, got string"),
 	   "nested field errors carry the dotted path");
 	ok(c_json_get(config, "config", "Env", JSON_STRING, true, &env, &e) == 0 &&
 		   c_json_get(env, "config.Env", "x", JSON_STRING, true, &env, &e) < 0 &&
-		   line_has(&e, "field config.Env: expected object"),
+		   tap_err_has(&e, "field config.Env: expected object"),
 	   "looking into a non-object names it");
 }
 
@@ -96,7 +84,7 @@ static void test_write(void)
 	free(buf);
 	back = c_json_load_file(path, 1000, &e);
 	ok(back && json_equal(back, v), "round trip");
-	ok(!c_json_load_file(path, 10, &e) && line_has(&e, "larger than 10"),
+	ok(!c_json_load_file(path, 10, &e) && tap_err_has(&e, "larger than 10"),
 	   "load_file caps the size");
 	unlink(path);
 	rmdir(dir);

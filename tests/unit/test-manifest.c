@@ -46,18 +46,6 @@
 	PLAT_DESC(C_MEDIA_OCI_MANIFEST, D4,                                                \
 		  "{\"os\":\"unknown\",\"architecture\":\"unknown\"}") "]}"
 
-static int has(c_err **e, const char *want)
-{
-	char *line = *e ? c_err_line(*e) : NULL;
-	int found = line && strstr(line, want);
-
-	if (!found)
-		tap_diag("got: %s", line ? line : "(no error)");
-	free(line);
-	c_err_free(e);
-	return found;
-}
-
 static struct c_manifest *parse(const char *doc, const char *ct, c_err **e)
 {
 	return c_manifest_parse(doc, strlen(doc), ct, "test:1", e);
@@ -232,7 +220,7 @@ static void test_bad(void)
 		struct c_manifest *m = parse(c->doc, c->ct, &e);
 		int status = e ? e->status : -1;
 
-		ok(!m && status == c->status && has(&e, c->msg), "refused: %s", c->msg);
+		ok(!m && status == c->status && tap_err_has(&e, c->msg), "refused: %s", c->msg);
 		c_manifest_free(m);
 	}
 }
@@ -290,7 +278,7 @@ static void test_index(void)
 	select_case(m, "windows/amd64", NULL);
 	p = plat("linux/s390x");
 	ok(!c_index_select(m, &p, "test:1", &e) && e->status == C_EXIT_NOTFOUND &&
-		   has(&e, "no image for platform linux/s390x in test:1 (available: "
+		   tap_err_has(&e, "no image for platform linux/s390x in test:1 (available: "
 			   "linux/amd64, linux/arm64/v8, linux/arm/v6)"),
 	   "no image for platform: the message lists what there is");
 	c_manifest_free(m);
@@ -343,13 +331,13 @@ static void test_index(void)
 		  C_MEDIA_OCI_INDEX, &e);
 	p = plat("linux/amd64");
 	ok(m && !c_index_select(m, &p, "r", &e) &&
-		   has(&e, "no image for platform linux/amd64 in r (available: none)"),
+		   tap_err_has(&e, "no image for platform linux/amd64 in r (available: none)"),
 	   "entries of unknown types are skipped");
 	c_manifest_free(m);
 
 	m = parse("{\"schemaVersion\":2,\"manifests\":[]}", C_MEDIA_OCI_INDEX, &e);
 	ok(m && m->nmanifests == 0 && !c_index_select(m, &p, "r", &e) &&
-		   has(&e, "(available: none)"),
+		   tap_err_has(&e, "(available: none)"),
 	   "an empty index");
 	c_manifest_free(m);
 
@@ -395,33 +383,33 @@ static void test_config(void)
 	doc = CONFIG_DOC("{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\",\"sha256:xyz\"]}");
 	ok(c_image_config_parse(doc, strlen(doc), "sha256:c0", &c, &e) < 0 &&
 		   e->status == C_EXIT_DATA &&
-		   has(&e, "config sha256:c0: field rootfs.diff_ids[1]: "
+		   tap_err_has(&e, "config sha256:c0: field rootfs.diff_ids[1]: "
 			   "malformed digest \"sha256:xyz\""),
 	   "a malformed diff_id is named");
 	doc = CONFIG_DOC("{\"type\":\"layers\",\"diff_ids\":[7]}");
 	ok(c_image_config_parse(doc, strlen(doc), "c", &c, &e) < 0 &&
-		   has(&e, "config c: field rootfs.diff_ids[0]: expected string, got integer"),
+		   tap_err_has(&e, "config c: field rootfs.diff_ids[0]: expected string, got integer"),
 	   "a diff_id of the wrong type");
 	doc = CONFIG_DOC("{\"type\":\"tarballs\",\"diff_ids\":[]}");
 	ok(c_image_config_parse(doc, strlen(doc), "c", &c, &e) < 0 &&
-		   has(&e, "field rootfs.type: expected \"layers\", got \"tarballs\""),
+		   tap_err_has(&e, "field rootfs.type: expected \"layers\", got \"tarballs\""),
 	   "rootfs.type must be layers");
 	doc = "{\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
 	ok(c_image_config_parse(doc, strlen(doc), "c", &c, &e) < 0 &&
-		   has(&e, "config c: field architecture: missing"),
+		   tap_err_has(&e, "config c: field architecture: missing"),
 	   "architecture is required");
 	doc = "{\"architecture\":\"amd64\",\"os\":\"linux\"}";
 	ok(c_image_config_parse(doc, strlen(doc), "c", &c, &e) < 0 &&
-		   has(&e, "config c: field rootfs: missing"),
+		   tap_err_has(&e, "config c: field rootfs: missing"),
 	   "rootfs is required");
 	doc = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}";
 	ok(c_image_config_parse(doc, strlen(doc), "c", &c, &e) < 0 &&
-		   has(&e, "config c: field rootfs.diff_ids: missing"),
+		   tap_err_has(&e, "config c: field rootfs.diff_ids: missing"),
 	   "rootfs.diff_ids is required");
-	ok(c_image_config_parse("nope", 4, "c", &c, &e) < 0 && has(&e, "parse JSON: config c"),
+	ok(c_image_config_parse("nope", 4, "c", &c, &e) < 0 && tap_err_has(&e, "parse JSON: config c"),
 	   "a config that is not JSON");
 	ok(c_image_config_parse("[]", 2, "c", &c, &e) < 0 &&
-		   has(&e, "config c: expected a JSON object, got array"),
+		   tap_err_has(&e, "config c: expected a JSON object, got array"),
 	   "a config that is not an object");
 }
 

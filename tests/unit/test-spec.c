@@ -140,18 +140,6 @@ static void build(void)
 	mkd("bundle");
 }
 
-static bool err_has(c_err **e, const char *want)
-{
-	char *line = c_err_line(*e);
-	bool found = line && strstr(line, want);
-
-	if (!found)
-		tap_diag("got: %s", line ? line : "(no error)");
-	free(line);
-	c_err_free(e);
-	return found;
-}
-
 /* ---- users --------------------------------------------------------------- */
 
 struct user_case {
@@ -222,13 +210,13 @@ static void test_user_case(const struct user_case *c, const char *how)
 
 	r = c_user_resolve(rootfd, c->spec, &u, &e);
 	if (c->error) {
-		ok(r < 0 && e && e->status == C_EXIT_DATA && err_has(&e, c->error),
+		ok(r < 0 && e && e->status == C_EXIT_DATA && tap_err_has(&e, c->error),
 		   "%s: %s \"%s\": error \"%s\"", how, c->root, c->spec, c->error);
 		c_err_free(&e);
 		return;
 	}
 	if (r < 0) {
-		err_has(&e, "(success)");
+		tap_err_has(&e, "(success)");
 		ok(0, "%s: %s \"%s\" resolves", how, c->root, c->spec);
 		return;
 	}
@@ -373,7 +361,7 @@ static void test_args(void)
 			   oci_valid(s, true),
 		   "args: %s", cases[i].name);
 		if (!s)
-			err_has(&e, "(success)");
+			tap_err_has(&e, "(success)");
 		json_decref(s);
 	}
 
@@ -432,7 +420,7 @@ static void test_env_cwd(void)
 	json_decref(s);
 
 	s = make("{\"config\":{\"User\":\"mallory\"}}", NULL, &e);
-	ok(!s && e && e->status == C_EXIT_DATA && err_has(&e, "user \"mallory\" not found"),
+	ok(!s && e && e->status == C_EXIT_DATA && tap_err_has(&e, "user \"mallory\" not found"),
 	   "user: an unknown name is an error");
 	c_err_free(&e);
 
@@ -605,7 +593,7 @@ static void test_malformed(void)
 		c_err *e = NULL;
 		json_t *s = make(cases[i].doc, NULL, &e);
 
-		ok(!s && e && e->status == C_EXIT_DATA && err_has(&e, cases[i].want),
+		ok(!s && e && e->status == C_EXIT_DATA && tap_err_has(&e, cases[i].want),
 		   "malformed: %s", cases[i].want);
 		json_decref(s);
 		c_err_free(&e);
@@ -677,7 +665,7 @@ static void test_write(void)
 	ok(!bad && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	   "write: a concurrent reader always sees a whole file");
 	ok(count_entries(bundle) == 1, "write: no temp files left behind");
-	ok(c_spec_write(at("bundle/missing"), small, &e) < 0 && err_has(&e, "bundle/missing"),
+	ok(c_spec_write(at("bundle/missing"), small, &e) < 0 && tap_err_has(&e, "bundle/missing"),
 	   "write: a missing bundle dir is an error naming it");
 	json_decref(small);
 	json_decref(big);
