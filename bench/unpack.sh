@@ -4,8 +4,11 @@
 # and config.json) against `umoci unpack`, and against extracting the layers
 # in order with `bsdtar -xf` and `tar -xzf` (no whiteouts, no checks), for
 # the images of bench/lib/images.bash (a debootstrap minbase rootfs as one
-# layer and as five).  Median of $UNPACK_BENCH_RUNS (default 5) runs, the
-# tools taking turns, each into a fresh directory.
+# layer and as five).  c-unpack runs three ways: --copy (a private rootfs),
+# --overlay with no layer unpacked yet (layers in parallel), and --overlay
+# again for a second bundle of the same image (its layers shared: nothing
+# to unpack).  Median of $UNPACK_BENCH_RUNS (default 5) runs, the tools
+# taking turns, each into a fresh directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,27 +43,38 @@ layers() {
 	PY
 }
 
-timed() { # TOOL STORE OUT: prints seconds
-	local out=$work/time
+extract() { # bsdtar|tar DIR LAYER...
+	local tool=$1 dir=$2 l
+	shift 2
+	mkdir -p "$dir"
+	for l; do
+		if [ "$tool" = bsdtar ]; then bsdtar -xf "$l" -C "$dir"
+		else tar -xzf "$l" -C "$dir"; fi
+	done 2>/dev/null || true
+}
+
+timed() { # TOOL STORE OUT: prints seconds (bash's clock: µs, not time(1)'s 10 ms)
+	local t0 t1 blobs
+	blobs=$(layers "$2")
 	case $1 in
-	c-unpack) /usr/bin/time -o "$out" -f %e "$c_unpack" --root "$2" latest "$3" >/dev/null ;;
-	umoci) /usr/bin/time -o "$out" -f %e umoci unpack --image "$2:latest" "$3" >/dev/null 2>&1 ;;
-	bsdtar | tar)
-		mkdir -p "$3"
-		# shellcheck disable=SC2016
-		/usr/bin/time -o "$out" -f %e bash -c 'tool=$1 dir=$2; shift 2
-			for l; do
-				if [ "$tool" = bsdtar ]; then bsdtar -xf "$l" -C "$dir"
-				else tar -xzf "$l" -C "$dir"; fi
-			done' _ "$1" "$3" $(layers "$2") 2>/dev/null || true
-		;;
+	overlay) rm -rf "$2/layers" ;;
 	esac
-	cat "$out"
+	t0=$EPOCHREALTIME
+	case $1 in
+	copy) "$c_unpack" --root "$2" --copy latest "$3" >/dev/null || die "c-unpack --copy failed" ;;
+	overlay | overlay-2nd)
+		"$c_unpack" --root "$2" --overlay latest "$3" >/dev/null || die "c-unpack --overlay failed"
+		;;
+	umoci) umoci unpack --image "$2:latest" "$3" >/dev/null 2>&1 ;;
+	bsdtar | tar) extract "$1" "$3" $blobs ;;
+	esac
+	t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-tools="c-unpack umoci bsdtar tar"
+tools="copy overlay overlay-2nd umoci bsdtar tar"
 for image in single five; do
 	store=$work/store-$image
 	cp -a "$cache/$image" "$store"
@@ -79,8 +93,9 @@ for image in single five; do
 		med[$tool]=$(tr ' ' '\n' <<<"${times[$tool]}" | grep . | median)
 	done
 	for tool in $tools; do
-		awk -v t="$tool" -v s="${med[$tool]}" -v c="${med[c-unpack]}" \
-			'BEGIN { printf "  %-9s %7.3fs  %5.2fx the time of c-unpack\n", t, s, s / c }'
+		awk -v t="$tool" -v s="${med[$tool]}" -v c="${med[copy]}" -v o="${med[overlay]}" \
+			'BEGIN { printf "  %-12s %8.4fs  %6.2fx the time of --copy  %6.2fx of --overlay\n",
+				t, s, s / c, s / o }'
 	done
 	unset times med
 done

@@ -21,14 +21,22 @@ static const char usage[] =
 	"With --layer, apply one layer (a tar, gzip or zstd stream; \"-\" for stdin)\n"
 	"onto the directory DIR, whiteouts included.\n"
 	"\n"
+	"      --copy          a private copy of the files in DIR/rootfs, which any\n"
+	"                      OCI runtime can run\n"
+	"      --overlay       layers unpacked once under $C_ROOT/layers and shared;\n"
+	"                      c-run mounts them (default where overlayfs works)\n"
+	"  -j, --jobs N        layers unpacked at once in overlay mode (default: CPUs)\n"
 	"      --layer         apply one layer instead of unpacking an image\n"
 	"      --root DIR      the state root (default: $C_ROOT)\n"
 	"  -h, --help          this help\n"
 	"      --version       print the version\n";
 
-enum { OPT_LAYER = 256, OPT_ROOT, OPT_VERSION };
+enum { OPT_LAYER = 256, OPT_ROOT, OPT_VERSION, OPT_COPY, OPT_OVERLAY };
 
 static const struct option options[] = {
+	{ "copy", no_argument, NULL, OPT_COPY },
+	{ "overlay", no_argument, NULL, OPT_OVERLAY },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "layer", no_argument, NULL, OPT_LAYER },
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "help", no_argument, NULL, 'h' },
@@ -48,7 +56,8 @@ static int unpack_layer(const char *file, const char *dir, c_err **err)
 	return c_unpack_layer(fd, file, dir, err);
 }
 
-static int unpack_image(const char *root, const char *arg, const char *dir, c_err **err)
+static int unpack_image(const char *root, const char *arg, const char *dir,
+			const struct c_unpack_opts *opts, c_err **err)
 {
 	_cleanup_free_ char *image = c_cli_arg_or_stdin(arg, "image");
 	struct c_store *store = c_store_open(root, err);
@@ -56,13 +65,14 @@ static int unpack_image(const char *root, const char *arg, const char *dir, c_er
 
 	if (!store)
 		return -1;
-	rc = c_unpack_image(store, image, dir, err);
+	rc = c_unpack_image(store, image, dir, opts, err);
 	c_store_close(store);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
+	struct c_unpack_opts opts = { C_UNPACK_AUTO, 0 };
 	const char *root = NULL;
 	bool layer = false;
 	c_err *err = NULL;
@@ -70,10 +80,19 @@ int main(int argc, char **argv)
 
 	c_err_init(argv[0]);
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hj:", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_LAYER:
 			layer = true;
+			break;
+		case OPT_COPY:
+			opts.mode = C_UNPACK_COPY;
+			break;
+		case OPT_OVERLAY:
+			opts.mode = C_UNPACK_OVERLAY;
+			break;
+		case 'j':
+			opts.workers = c_cli_int("--jobs", optarg, 1, 16);
 			break;
 		case OPT_ROOT:
 			root = optarg;
@@ -93,7 +112,7 @@ int main(int argc, char **argv)
 	if (layer)
 		rc = unpack_layer(argv[optind], argv[optind + 1], &err);
 	else
-		rc = unpack_image(root, argv[optind], argv[optind + 1], &err);
+		rc = unpack_image(root, argv[optind], argv[optind + 1], &opts, &err);
 	if (rc < 0)
 		return c_err_report(&err);
 	printf("%s\n", argv[optind + 1]);

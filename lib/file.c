@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -198,4 +199,14 @@ int c_write_file_atomic(const char *path, const void *data, size_t len, mode_t m
 			c_err **err)
 {
 	return c_write_file_atomic_at(AT_FDCWD, path, data, len, mode, err);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+void c_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

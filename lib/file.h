@@ -41,4 +41,8 @@ int c_commit_temp_at(int dirfd, int fd, const char *tmpname, const char *name, c
 /* fsync a directory so that a rename or create in it is durable. */
 int c_fsync_dir_at(int dirfd, const char *path, c_err **err);
 
+/* rm -rf of a temp tree of our own, symlinks not followed; best effort:
+ * what cannot be removed stays for the user to see. */
+void c_remove_tree(const char *path);
+
 #endif

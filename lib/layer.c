@@ -30,9 +30,13 @@ struct strset {
 	size_t cap, len;
 };
 
+/* A directory's times, and when not root its mode, set once nothing more is
+ * made in it: a mode without owner write (0555) would stop us adding its
+ * contents, and we have no CAP_DAC_OVERRIDE then. */
 struct dirtime {
 	char *path;
 	struct timespec ts[2];
+	mode_t mode; /* 0: keep */
 };
 
 /* Decompression and hashing run in a thread of their own, a ring of chunks
@@ -195,6 +199,29 @@ static void cache_invalidate(struct applier *ap, const char *path)
 		cache_drop(ap);
 }
 
+static int remember_dir(struct applier *ap, const struct timespec ts[2], mode_t mode,
+			const char *path, c_err **err);
+
+/* Not root: a directory of an earlier layer without owner write (0555) gets
+ * it for as long as this layer runs, its mode and times restored at the
+ * end. */
+static int writable_for_us(struct applier *ap, int fd, const char *path, c_err **err)
+{
+	_cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct timespec ts[2];
+	struct stat st;
+
+	if (dfd < 0 || fstat(dfd, &st) < 0)
+		return c_err_sys(err, "open", path);
+	if ((st.st_mode & 0700) == 0700)
+		return 0;
+	if (fchmod(dfd, (st.st_mode & 07777) | 0700) < 0)
+		return c_err_sys(err, "chmod", path);
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	return remember_dir(ap, ts, st.st_mode & 07777, path, err);
+}
+
 /* An fd of the parent directory, resolved inside the root and made when
  * missing; owned by the cache. */
 static int parent_fd(struct applier *ap, const char *parent, c_err **err)
@@ -206,8 +233,11 @@ static int parent_fd(struct applier *ap, const char *parent, c_err **err)
 	if (ap->cache_path && !strcmp(ap->cache_path, parent))
 		return ap->cache_fd;
 	fd = c_path_mkdir_p_in_root(ap->rootfd, parent, 0755, err);
-	if (fd < 0)
+	if (fd < 0 || (!ap->o.root && writable_for_us(ap, fd, parent, err) < 0)) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	cache_drop(ap);
 	ap->cache_path = strdup(parent);
 	if (!ap->cache_path) {
@@ -423,8 +453,8 @@ static int do_file(struct applier *ap, struct archive_entry *e, int pfd, const c
 	return meta_fd(ap, e, fd, true, what, err);
 }
 
-static int remember_dir(struct applier *ap, struct archive_entry *e, const char *path,
-			c_err **err)
+static int remember_dir(struct applier *ap, const struct timespec ts[2], mode_t mode,
+			const char *path, c_err **err)
 {
 	struct dirtime *d;
 
@@ -441,7 +471,9 @@ static int remember_dir(struct applier *ap, struct archive_entry *e, const char 
 	d->path = strdup(path);
 	if (!d->path)
 		return c_err_sys(err, "allocate", path);
-	entry_times(e, d->ts);
+	d->ts[0] = ts[0];
+	d->ts[1] = ts[1];
+	d->mode = mode;
 	ap->ndirs++;
 	return 0;
 }
@@ -450,6 +482,8 @@ static int do_dir(struct applier *ap, struct archive_entry *e, int pfd, const ch
 		  const char *path, const char *what, c_err **err)
 {
 	_cleanup_close_ int fd = -1;
+	struct timespec ts[2];
+	mode_t mode;
 	int kept = make_room(pfd, base, true, what, err);
 
 	if (kept < 0)
@@ -461,7 +495,11 @@ static int do_dir(struct applier *ap, struct archive_entry *e, int pfd, const ch
 		return c_err_sys(err, "open", what);
 	if (meta_fd(ap, e, fd, false, what, err) < 0)
 		return -1;
-	return remember_dir(ap, e, path, err);
+	mode = archive_entry_perm(e) & 07777;
+	if (!ap->o.root && (mode & 0700) != 0700 && fchmod(fd, mode | 0700) < 0)
+		return c_err_sys(err, "chmod", what);
+	entry_times(e, ts);
+	return remember_dir(ap, ts, ap->o.root ? 0 : mode, path, err);
 }
 
 static int do_symlink(struct applier *ap, struct archive_entry *e, int pfd, const char *base,
@@ -488,46 +526,129 @@ static int do_node(struct applier *ap, struct archive_entry *e, int pfd, const c
 	return meta_at(ap, e, pfd, base, true, what, err);
 }
 
-/* Overlay mode: a copy of the target from the topmost lower layer that has
- * it, resolved inside that layer's directory. */
+/* Overlay mode: the directory parent of this layer, made when missing as a
+ * copy of the topmost lower layer's (owner, mode, times), parents first, so
+ * the merged view of a copied-up file's parents does not change.  Returns
+ * an fd of it, -1 on error, or -2 (no error made) when this layer has
+ * something else than a directory on the way. */
+static int copy_up_dirs(struct applier *ap, const char *parent, c_err **err)
+{
+	_cleanup_free_ char *prefix = strdup(parent);
+	int fd = openat(ap->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *name = prefix;
+
+	if (!prefix || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return c_err_sys(err, "copy up", parent);
+	}
+	while (strcmp(parent, ".") && name) {
+		char *slash = strchr(name, '/');
+		_cleanup_close_ int lower = -1;
+		struct timespec ts[2];
+		struct stat st;
+		c_err *e = NULL;
+		int next;
+
+		if (slash)
+			*slash = '\0';
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		for (size_t i = 0; next < 0 && errno == ENOENT && lower < 0 && i < ap->o.nlowers; i++) {
+			lower = c_path_open_in_root(ap->o.lowers[i], prefix, O_RDONLY | O_DIRECTORY,
+						    0, &e);
+			c_err_free(&e);
+		}
+		if (lower >= 0) {
+			if (fstat(lower, &st) < 0 || mkdirat(fd, name, st.st_mode & 07777) < 0 ||
+			    (ap->o.root && fchownat(fd, name, st.st_uid, st.st_gid,
+						    AT_SYMLINK_NOFOLLOW) < 0) ||
+			    fchmodat(fd, name, st.st_mode & 07777, 0) < 0) {
+				close(fd);
+				return c_err_sys(err, "copy up", prefix);
+			}
+			ts[0] = st.st_atim;
+			ts[1] = st.st_mtim;
+			if (remember_dir(ap, ts, 0, prefix, err) < 0) {
+				close(fd);
+				return -1;
+			}
+			next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		close(fd);
+		if (next < 0)
+			return -2;
+		fd = next;
+		if (slash)
+			*slash = '/';
+		name = slash ? slash + 1 : NULL;
+	}
+	return fd;
+}
+
+/* Overlay mode: overlayfs links only within one layer, so a hardlink to a
+ * file of a lower layer copies that file up into this layer at its own path
+ * (as overlayfs's copy-up, and docker's overlay2 applier, would) and links
+ * to the copy: the merged view shows one inode under both names, as copy
+ * mode does.  Where this layer has a non-directory on the way to the
+ * target, the link becomes a copy of its own instead. */
 static int copy_from_lower(struct applier *ap, const char *target, int pfd, const char *base,
 			   const char *what, c_err **err)
 {
-	_cleanup_close_ int in = -1, out = -1;
+	_cleanup_free_ char *tsplit = strdup(target);
+	_cleanup_close_ int in = -1, out = -1, tdir = -1;
+	const char *tparent, *tbase;
 	struct timespec ts[2];
 	struct stat st;
 	c_err *e = NULL;
 	ssize_t n;
 
+	if (!tsplit)
+		return c_err_sys(err, "allocate", target);
+	if (ap->o.wait_lowers && ap->o.wait_lowers(ap->o.wait_arg, err) < 0)
+		return -1;
+	ap->o.wait_lowers = NULL;
 	for (size_t i = 0; i < ap->o.nlowers && in < 0; i++) {
 		in = c_path_open_in_root(ap->o.lowers[i], target, O_RDONLY | O_NOFOLLOW, 0, &e);
 		c_err_free(&e);
 	}
 	if (in < 0)
-		return c_err_new(err, C_EXIT_DATA, ENOENT, "hardlink target %s: %s", target,
-				 strerror(ENOENT));
+		return c_err_new(err, C_EXIT_DATA, ENOENT, "hardlink target %s", target);
 	if (fstat(in, &st) < 0)
 		return c_err_sys(err, "stat", target);
 	if (!S_ISREG(st.st_mode))
 		return c_err_new(err, C_EXIT_DATA, 0, "hardlink target %s: not a regular file",
 				 target);
-	if (make_room(pfd, base, false, what, err) < 0)
+	split(tsplit, &tparent, &tbase);
+	tdir = copy_up_dirs(ap, tparent, err);
+	if (tdir == -1)
 		return -1;
-	out = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (tdir < 0) {
+		tdir = fcntl(pfd, F_DUPFD_CLOEXEC, 0);
+		tbase = base;
+	}
+	if (make_room(tdir, tbase, false, what, err) < 0)
+		return -1;
+	out = openat(tdir, tbase, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0)
-		return c_err_sys(err, "create", what);
+		return c_err_sys(err, "copy up", target);
 	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
 		;
 	if (n < 0)
-		return c_err_sys(err, "copy", what);
+		return c_err_sys(err, "copy up", target);
 	if (ap->o.root && fchown(out, st.st_uid, st.st_gid) < 0)
-		return c_err_sys(err, "chown", what);
+		return c_err_sys(err, "chown", target);
 	if (fchmod(out, st.st_mode & 07777) < 0)
-		return c_err_sys(err, "chmod", what);
+		return c_err_sys(err, "chmod", target);
 	ts[0] = st.st_atim;
 	ts[1] = st.st_mtim;
 	if (futimens(out, ts) < 0)
-		return c_err_sys(err, "set times", what);
+		return c_err_sys(err, "set times", target);
+	if (tbase == base)
+		return 0;
+	if (make_room(pfd, base, false, what, err) < 0)
+		return -1;
+	if (linkat(tdir, tbase, pfd, base, 0) < 0)
+		return c_err_sys(err, "link", what);
 	return 0;
 }
 
@@ -562,8 +683,8 @@ static int do_hardlink(struct applier *ap, struct archive_entry *e, int pfd, con
 	    fstatat(tfd >= 0 ? tfd : ap->rootfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT && ap->o.mode == C_LAYER_OVERLAY && ap->o.nlowers)
 			return copy_from_lower(ap, target, pfd, base, what, err);
-		return c_err_new(err, C_EXIT_DATA, errno, "hardlink target %s: %s",
-				 archive_entry_hardlink(e), strerror(errno));
+		return c_err_new(err, C_EXIT_DATA, errno, "hardlink target %s",
+				 archive_entry_hardlink(e));
 	}
 	if (S_ISDIR(st.st_mode))
 		return refuse(ap, err, raw, "hardlink to a directory");
@@ -728,17 +849,22 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, c_err **err)
 	}
 }
 
-/* Directories' times, now that nothing more is made in them.  One that a
- * later entry removed or replaced is skipped. */
+/* Directories' times and modes, now that nothing more is made in them,
+ * children first.  One that a later entry removed or replaced is skipped. */
 static int apply_dir_times(struct applier *ap, c_err **err)
 {
-	for (size_t i = 0; i < ap->ndirs; i++) {
+	for (size_t i = ap->ndirs; i-- > 0;) {
 		int fd = open_dir(ap, ap->dirs[i].path, O_RDONLY | O_NOFOLLOW);
 
 		if (fd < 0) {
 			if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
 				continue;
 			return c_err_sys(err, "open", ap->dirs[i].path);
+		}
+		if (ap->dirs[i].mode && fchmod(fd, ap->dirs[i].mode) < 0) {
+			c_err_sys(err, "chmod", ap->dirs[i].path);
+			close(fd);
+			return -1;
 		}
 		if (futimens(fd, ap->dirs[i].ts) < 0) {
 			c_err_sys(err, "set times", ap->dirs[i].path);

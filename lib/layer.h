@@ -61,6 +61,11 @@ struct c_layer_opts {
 	 * for hardlink targets this layer does not have. */
 	const int *lowers;
 	size_t nlowers;
+	/* When set, called before the first look into lowers: layers unpacked
+	 * in parallel wait there for the ones below to be complete.  A
+	 * negative return fails the entry. */
+	int (*wait_lowers)(void *arg, c_err **err);
+	void *wait_arg;
 };
 
 /* Apply the layer read from input_fd (compressed as comp) onto the directory

@@ -437,6 +437,12 @@ fail:
 
 void c_blob_abort(struct c_blob_writer *w)
 {
+	struct stat st;
+
+	/* An empty partial file resumes nothing.  Unlinked while locked: a
+	 * process waiting for the lock sees the inode gone and starts anew. */
+	if (w->fd >= 0 && w->partial && fstat(w->fd, &st) == 0 && st.st_size == 0)
+		unlinkat(w->store->dirfd, w->partial, 0);
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;

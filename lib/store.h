@@ -102,6 +102,8 @@ int c_blob_write(struct c_blob_writer *w, const void *buf, size_t len, c_err **e
 /* Forget the partial content, e.g. when the server ignored the Range. */
 int c_blob_restart(struct c_blob_writer *w, c_err **err);
 int c_blob_commit(struct c_blob_writer *w, c_err **err);
+/* Stop, keeping the partial file for the next run to resume (unless it is
+ * empty); c_blob_discard removes it. */
 void c_blob_abort(struct c_blob_writer *w);
 void c_blob_discard(struct c_blob_writer *w);
 

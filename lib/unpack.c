@@ -2,30 +2,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "json.h"
+#include "file.h"
 #include "layer.h"
+#include "layers.h"
 #include "ref.h"
 #include "spec.h"
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* rm -rf of a temp tree of ours; errors leave it for the user to see. */
-static void remove_tree(const char *dir)
-{
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* The image manifest a store entry stands for: itself, or the one of this
  * machine's platform when it is an index. */
@@ -83,16 +75,198 @@ static int apply_layers(struct c_store *s, const struct c_manifest *m,
 	return 0;
 }
 
+/* Mount namespaces: a private one for a trial or read-only mount, left
+ * again before anything else happens, so the host never sees the mount and
+ * nothing needs unmounting.  unshare(CLONE_NEWNS) needs a single-threaded
+ * process: the layer workers have been joined by then. */
+static int enter_private_mount_ns(int *host_ns, c_err **err)
+{
+	*host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (*host_ns < 0)
+		return c_err_sys(err, "open", "/proc/self/ns/mnt");
+	if (unshare(CLONE_NEWNS) < 0) {
+		c_err_sys(err, "unshare", "mount namespace");
+		close(*host_ns);
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		c_err_sys(err, "make private", "/");
+		setns(*host_ns, CLONE_NEWNS);
+		close(*host_ns);
+		return -1;
+	}
+	return 0;
+}
+
+/* setns also moves the cwd to the namespace's root: put it back. */
+static int leave_private_mount_ns(int host_ns, c_err **err)
+{
+	_cleanup_close_ int cwd = open(".", O_PATH | O_CLOEXEC);
+	int rc = 0;
+
+	if (setns(host_ns, CLONE_NEWNS) < 0)
+		rc = c_err_sys(err, "setns", "host mount namespace");
+	else if (cwd >= 0 && fchdir(cwd) < 0)
+		rc = c_err_sys(err, "chdir", "back");
+	close(host_ns);
+	return rc;
+}
+
+/* overlay mount data is one page: lower dirs are named relative to the
+ * layers directory, the cwd during the mount.  The target is opened here,
+ * in the private namespace: an fd from the host's would name a mount there,
+ * and mount(2) refuses it. */
+static int mount_overlay(const char *layers, const char *lowerdir, const char *upper,
+			 const char *work, const char *target, c_err **err)
+{
+	_cleanup_close_ int cwd = open(".", O_PATH | O_CLOEXEC);
+	_cleanup_close_ int tfd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *data = NULL;
+	char where[64];
+	int rc = 0;
+
+	if (cwd < 0)
+		return c_err_sys(err, "open", "current directory");
+	if (tfd < 0)
+		return c_err_sys(err, "open", target);
+	if ((upper ? asprintf(&data, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdir, upper, work)
+		   : asprintf(&data, "lowerdir=%s", lowerdir)) < 0) {
+		data = NULL;
+		return c_err_sys(err, "allocate", "overlay options");
+	}
+	snprintf(where, sizeof where, "/proc/self/fd/%d", tfd);
+	if (chdir(layers) < 0)
+		return c_err_sys(err, "chdir", layers);
+	if (mount("overlay", where, "overlay", upper ? 0 : MS_RDONLY, data) < 0)
+		rc = c_err_sys(err, "mount overlay", layers);
+	if (fchdir(cwd) < 0 && rc == 0)
+		rc = c_err_sys(err, "chdir", "back");
+	return rc;
+}
+
+/* Whether an overlay with its upper dir on this filesystem mounts: as c-run
+ * will mount it, with the container's upper dir under $C_ROOT. */
+static bool overlay_works(const char *layers)
+{
+	static const char *const sub[] = { "l", "u", "w", "m" };
+	_cleanup_free_ char *probe = NULL, *target = NULL;
+	_cleanup_close_ int dirfd = -1;
+	c_err *e = NULL;
+	bool ok = false;
+	int host_ns;
+
+	if (geteuid() != 0 || (mkdir(layers, 0700) < 0 && errno != EEXIST) ||
+	    asprintf(&probe, "%s/.probe-XXXXXX", layers) < 0 || !mkdtemp(probe))
+		return false;
+	dirfd = open(probe, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; dirfd >= 0 && i < 4; i++)
+		if (mkdirat(dirfd, sub[i], 0700) < 0)
+			goto out;
+	if (dirfd < 0 || asprintf(&target, "%s/m", probe) < 0) {
+		target = NULL;
+		goto out;
+	}
+	if (enter_private_mount_ns(&host_ns, &e) < 0)
+		goto out;
+	ok = mount_overlay(probe, "l", "u", "w", target, &e) == 0;
+	if (leave_private_mount_ns(host_ns, &e) < 0)
+		ok = false;
+out:
+	c_err_free(&e);
+	c_remove_tree(probe);
+	return ok;
+}
+
+/* The layers' files as one tree, to look up the user in: the only layer
+ * itself, or a read-only overlay of them mounted on the bundle's empty
+ * rootfs (mnt) in a private mount namespace, left before returning. */
+static json_t *spec_from_layers(const json_t *doc, char **dirs, size_t n, const char *layers,
+				const char *mnt, c_err **err)
+{
+	_cleanup_free_ char *lowerdir = NULL;
+	_cleanup_close_ int rootfd = -1;
+	c_err *leave_err = NULL;
+	json_t *spec = NULL;
+	size_t len = 0;
+	int host_ns;
+
+	if (n <= 1) {
+		rootfd = open(n ? dirs[0] : mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			c_err_sys(err, "open", n ? dirs[0] : "rootfs");
+			return NULL;
+		}
+		return c_spec_from_image(doc, rootfd, NULL, err);
+	}
+	lowerdir = calloc(n, C_DIGEST_STR_MAX);
+	if (!lowerdir) {
+		c_err_sys(err, "allocate", "lowerdir");
+		return NULL;
+	}
+	for (size_t i = n; i-- > 0;)
+		len += (size_t)sprintf(lowerdir + len, "%s%s", len ? ":" : "",
+				       strrchr(dirs[i], '/') + 1);
+	if (enter_private_mount_ns(&host_ns, err) < 0)
+		return NULL;
+	if (mount_overlay(layers, lowerdir, NULL, NULL, mnt, err) == 0) {
+		rootfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			c_err_sys(err, "open merged layers", mnt);
+		else
+			spec = c_spec_from_image(doc, rootfd, NULL, err);
+	}
+	if (leave_private_mount_ns(host_ns, &leave_err) < 0) {
+		json_decref(spec);
+		spec = NULL;
+		if (!*err)
+			*err = leave_err;
+		else
+			c_err_free(&leave_err);
+	}
+	return spec;
+}
+
+static int annotate_lowerdirs(json_t *spec, char **dirs, size_t n, c_err **err)
+{
+	_cleanup_free_ char *value = NULL;
+	size_t size = 1, len = 0;
+	json_t *notes = json_object_get(spec, "annotations");
+
+	for (size_t i = 0; i < n; i++)
+		size += strlen(dirs[i]) + 1;
+	value = calloc(1, size);
+	if (!value)
+		return c_err_sys(err, "allocate", C_UNPACK_LOWERDIRS_ANNOTATION);
+	for (size_t i = n; i-- > 0;)
+		len += (size_t)sprintf(value + len, "%s%s", len ? ":" : "", dirs[i]);
+	if (!notes) {
+		notes = json_object();
+		if (json_object_set_new(spec, "annotations", notes) < 0)
+			return c_err_new(err, C_EXIT_FAIL, ENOMEM, "annotations");
+	}
+	if (json_object_set_new(notes, C_UNPACK_LOWERDIRS_ANNOTATION, json_string(value)) < 0)
+		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "%s", C_UNPACK_LOWERDIRS_ANNOTATION);
+	return 0;
+}
+
+static int default_workers(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+}
+
 /* The rootfs and config.json of the image into the (new, empty) dir tmp. */
 static int build_bundle(struct c_store *s, const struct c_store_image *img, const char *tmp,
-			c_err **err)
+			enum c_unpack_mode mode, int workers, c_err **err)
 {
-	_cleanup_free_ char *rootfs = NULL, *cbuf = NULL;
+	_cleanup_free_ char *rootfs = NULL, *cbuf = NULL, *layers = NULL;
 	_cleanup_close_ int rootfd = -1;
 	_cleanup_json_ json_t *spec = NULL;
-	struct c_image_config config;
+	struct c_image_config config = { 0 };
 	struct c_digest digest;
 	struct c_manifest *m;
+	char **dirs = NULL;
 	size_t clen;
 	int rc = -1;
 
@@ -100,10 +274,8 @@ static int build_bundle(struct c_store *s, const struct c_store_image *img, cons
 	if (!m)
 		return -1;
 	if (c_store_read_blob(s, &m->config.digest, C_CONFIG_MAX, &cbuf, &clen, err) < 0 ||
-	    c_image_config_parse(cbuf, clen, m->config.digest.str, &config, err) < 0) {
-		c_manifest_free(m);
-		return -1;
-	}
+	    c_image_config_parse(cbuf, clen, m->config.digest.str, &config, err) < 0)
+		goto out;
 	if (asprintf(&rootfs, "%s/rootfs", tmp) < 0 || mkdir(rootfs, 0755) < 0) {
 		c_err_sys(err, "mkdir", rootfs ? rootfs : tmp);
 		goto out;
@@ -113,12 +285,29 @@ static int build_bundle(struct c_store *s, const struct c_store_image *img, cons
 		c_err_sys(err, "open", rootfs);
 		goto out;
 	}
-	if (apply_layers(s, m, &config, rootfd, err) < 0)
+	if (asprintf(&layers, "%s/layers", c_store_root(s)) < 0) {
+		layers = NULL;
+		c_err_sys(err, "allocate", "layers");
 		goto out;
-	spec = c_spec_from_image(config.doc, rootfd, NULL, err);
+	}
+	if (mode == C_UNPACK_AUTO)
+		mode = overlay_works(layers) ? C_UNPACK_OVERLAY : C_UNPACK_COPY;
+	if (mode == C_UNPACK_COPY) {
+		if (apply_layers(s, m, &config, rootfd, err) < 0)
+			goto out;
+		spec = c_spec_from_image(config.doc, rootfd, NULL, err);
+	} else {
+		if (c_layers_ensure(s, m, &config, workers ? workers : default_workers(), &dirs,
+				    err) < 0)
+			goto out;
+		spec = spec_from_layers(config.doc, dirs, m->nlayers, layers, rootfs, err);
+		if (spec && annotate_lowerdirs(spec, dirs, m->nlayers, err) < 0)
+			goto out;
+	}
 	if (spec && c_spec_write(tmp, spec, err) == 0)
 		rc = 0;
 out:
+	c_layers_free_dirs(dirs, m->nlayers);
 	c_image_config_free(&config);
 	c_manifest_free(m);
 	return rc;
@@ -142,8 +331,10 @@ static char *temp_beside(const char *dir, c_err **err)
 	return tmp;
 }
 
-int c_unpack_image(struct c_store *s, const char *image, const char *dir, c_err **err)
+int c_unpack_image(struct c_store *s, const char *image, const char *dir,
+		   const struct c_unpack_opts *opts, c_err **err)
 {
+	static const struct c_unpack_opts defaults = { C_UNPACK_AUTO, 0 };
 	struct c_store_image img = { 0 };
 	_cleanup_free_ char *tmp = NULL;
 	struct stat st;
@@ -156,7 +347,9 @@ int c_unpack_image(struct c_store *s, const char *image, const char *dir, c_err 
 	if (c_store_resolve(s, image, &img, err) < 0)
 		return -1;
 	tmp = temp_beside(dir, err);
-	rc = tmp ? build_bundle(s, &img, tmp, err) : -1;
+	if (!opts)
+		opts = &defaults;
+	rc = tmp ? build_bundle(s, &img, tmp, opts->mode, opts->workers, err) : -1;
 	if (rc == 0 && chmod(tmp, 0755) < 0)
 		rc = c_err_sys(err, "chmod", tmp);
 	/* renameat2 NOREPLACE would be stricter, but a bundle that appeared
@@ -164,7 +357,7 @@ int c_unpack_image(struct c_store *s, const char *image, const char *dir, c_err 
 	if (rc == 0 && rename(tmp, dir) < 0)
 		rc = c_err_sys(err, "rename to", dir);
 	if (rc < 0 && tmp)
-		remove_tree(tmp);
+		c_remove_tree(tmp);
 	c_store_image_clear(&img);
 	if (rc < 0)
 		return c_err_wrap(err, "unpack %s", image);

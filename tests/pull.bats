@@ -195,7 +195,7 @@ arch_of() {
 }
 
 @test "c-pull composes with c-unpack through a pipe" {
-	run --separate-stderr bash -c '"$1" -q --cert-dir "$2" "$3" | "$4" - "$5"' _ "$BIN_DIR/c-pull" \
+	run --separate-stderr bash -c '"$1" -q --cert-dir "$2" "$3" | "$4" --copy - "$5"' _ "$BIN_DIR/c-pull" \
 		"$REGISTRY_CERTS_DIR" "$REGISTRY_BUSYBOX" "$BIN_DIR/c-unpack" "$TEST_TMP/bundle"
 	expect_status 0
 	expect_output "$TEST_TMP/bundle"
