@@ -1,0 +1,1414 @@
+#include "cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "file.h"
+#include "json.h"
+#include "path.h"
+
+#define RES "linux.resources"
+
+#define MOUNTINFO_MAX (16 << 20)
+#define VALUE_MAX (64 << 10)
+#define PROCS_MAX (16 << 20)
+/* rmdir is retried this many times, 10 ms apart, while processes exit. */
+#define RMDIR_TRIES 200
+/* How long, in ms, the v1 freezer gets to reach FROZEN before the kill goes
+ * ahead anyway (a task in uninterruptible sleep keeps it FREEZING). */
+#define FREEZE_WAIT_MS 1000
+/* Passes over cgroup.procs before a kill gives up on processes still
+ * forking. */
+#define KILL_PASSES 100
+
+enum ctrl { CPU, CPUACCT, CPUSET, MEMORY, PIDS, DEVICES, FREEZER, NCTRL };
+
+static const char *const ctrl_names[NCTRL] = {
+	[CPU] = "cpu",	 [CPUACCT] = "cpuacct", [CPUSET] = "cpuset",   [MEMORY] = "memory",
+	[PIDS] = "pids", [DEVICES] = "devices", [FREEZER] = "freezer",
+};
+
+#define BIT(c) (1u << (c))
+
+/* The v2 controllers we enable, in the kernel's order. */
+static const enum ctrl v2_ctrls[] = { CPUSET, CPU, MEMORY, PIDS };
+
+/* Allowed after the spec's rules: mknod of anything (harmless without
+ * access) and the nodes c-run makes in /dev, as docker allows them. */
+static const char *const default_devices[] = {
+	"c *:* m",     /* mknod of any character device */
+	"b *:* m",     /* and of any block device */
+	"c 1:3 rwm",   /* null */
+	"c 1:5 rwm",   /* zero */
+	"c 1:7 rwm",   /* full */
+	"c 1:8 rwm",   /* random */
+	"c 1:9 rwm",   /* urandom */
+	"c 5:0 rwm",   /* tty */
+	"c 5:1 rwm",   /* console */
+	"c 5:2 rwm",   /* ptmx */
+	"c 136:* rwm", /* pts */
+};
+
+static const char *proc_root = "/proc";
+static bool fake_tree;
+
+void c_cgroup_test_proc_root(const char *root)
+{
+	proc_root = root ? root : "/proc";
+	fake_tree = root != NULL;
+}
+
+/* ---- layout -------------------------------------------------------------- */
+
+struct hier {
+	unsigned ctrls; /* v1: ours mounted here; v2: ours its root offers */
+	char *mnt;	/* mount point, without a trailing slash ("" for "/") */
+	char *root;	/* the hierarchy's directory mounted there */
+};
+
+struct layout {
+	enum c_cgroup_version version;
+	size_t n;
+	struct hier h[NCTRL];
+};
+
+static void layout_free(struct layout *lo)
+{
+	for (size_t i = 0; i < lo->n; i++) {
+		free(lo->h[i].mnt);
+		free(lo->h[i].root);
+	}
+	lo->n = 0;
+}
+
+static int oom(c_err **err)
+{
+	return c_err_new(err, C_EXIT_FAIL, ENOMEM, "cgroup: out of memory");
+}
+
+/* Our controllers among the names in list, separated by any of seps. */
+static unsigned ctrl_bits(const char *list, const char *seps)
+{
+	unsigned bits = 0;
+
+	while (*list) {
+		size_t len = strcspn(list, seps);
+
+		for (int c = 0; c < NCTRL; c++)
+			if (strlen(ctrl_names[c]) == len && !strncmp(list, ctrl_names[c], len))
+				bits |= BIT(c);
+		list += len;
+		list += strspn(list, seps);
+	}
+	return bits;
+}
+
+/* mountinfo's octal escapes (\040 for a space), in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static int add_hier(struct layout *lo, unsigned ctrls, char *mnt, char *root)
+{
+	struct hier *h = &lo->h[lo->n];
+	size_t len;
+
+	unescape(mnt);
+	unescape(root);
+	h->mnt = strdup(mnt);
+	h->root = strdup(root);
+	if (!h->mnt || !h->root) {
+		free(h->mnt);
+		free(h->root);
+		return -1;
+	}
+	len = strlen(h->mnt);
+	while (len > 0 && h->mnt[len - 1] == '/')
+		h->mnt[--len] = '\0';
+	h->ctrls = ctrls;
+	lo->n++;
+	return 0;
+}
+
+/* One line of mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...]
+ * - FSTYPE SOURCE SUPEROPTS".  A cgroup mount adds the controllers of ours
+ * that no earlier mount had; the first cgroup2 mount is remembered. */
+static int mount_line(char *line, struct layout *lo, unsigned *seen, char **v2_mnt, char **v2_root)
+{
+	char *f[64], *save = NULL;
+	size_t n = 0, dash = 0;
+
+	for (char *t = strtok_r(line, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
+		f[n++] = t;
+	for (size_t i = 6; i < n && !dash; i++)
+		if (!strcmp(f[i], "-"))
+			dash = i;
+	if (!dash || dash + 3 >= n)
+		return 0;
+	if (!strcmp(f[dash + 1], "cgroup")) {
+		unsigned bits = ctrl_bits(f[dash + 3], ",") & ~*seen;
+
+		if (!bits)
+			return 0;
+		*seen |= bits;
+		return add_hier(lo, bits, f[4], f[3]);
+	}
+	if (!strcmp(f[dash + 1], "cgroup2") && !*v2_mnt) {
+		*v2_mnt = f[4];
+		*v2_root = f[3];
+	}
+	return 0;
+}
+
+/* The controllers of ours that a v2 hierarchy's root offers. */
+static int v2_offered(struct hier *h, c_err **err)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+
+	if (asprintf(&path, "%s/cgroup.controllers", h->mnt) < 0)
+		return oom(err);
+	if (c_read_file(path, VALUE_MAX, &text, NULL, err) < 0)
+		return -1;
+	h->ctrls = ctrl_bits(text, " \n");
+	return 0;
+}
+
+static int detect(struct layout *lo, c_err **err)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char *v2_mnt = NULL, *v2_root = NULL, *next;
+	unsigned seen = 0;
+
+	memset(lo, 0, sizeof *lo);
+	if (asprintf(&path, "%s/self/mountinfo", proc_root) < 0)
+		return oom(err);
+	if (c_read_file(path, MOUNTINFO_MAX, &text, NULL, err) < 0)
+		return -1;
+	for (char *line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (mount_line(line, lo, &seen, &v2_mnt, &v2_root) < 0) {
+			layout_free(lo);
+			return oom(err);
+		}
+	}
+	if (lo->n) {
+		lo->version = C_CGROUP_V1;
+		return 0;
+	}
+	if (!v2_mnt)
+		return c_err_new(err, C_EXIT_FAIL, 0,
+				 "find cgroups: %s: no cgroup or cgroup2 mount", path);
+	lo->version = C_CGROUP_V2;
+	if (add_hier(lo, 0, v2_mnt, v2_root) < 0)
+		return oom(err);
+	if (v2_offered(&lo->h[0], err) < 0) {
+		layout_free(lo);
+		return -1;
+	}
+	return 0;
+}
+
+int c_cgroup_detect(enum c_cgroup_version *out, c_err **err)
+{
+	struct layout lo;
+
+	if (detect(&lo, err) < 0)
+		return -1;
+	*out = lo.version;
+	layout_free(&lo);
+	return 0;
+}
+
+/* The cgroups of a process in each hierarchy of lo, from /proc/WHO/cgroup
+ * ("ID:CONTROLLERS:PATH"; v2's is "0::PATH"); paths[i] stays NULL for a
+ * hierarchy it does not list. */
+static int proc_cgroups(const char *who, const struct layout *lo, char **paths, c_err **err)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char *next;
+
+	if (asprintf(&path, "%s/%s/cgroup", proc_root, who) < 0)
+		return oom(err);
+	if (c_read_file(path, VALUE_MAX, &text, NULL, err) < 0)
+		return -1;
+	for (char *line = text; line && *line; line = next) {
+		char *ctrls = strchr(line, ':'), *cgpath = ctrls ? strchr(ctrls + 1, ':') : NULL;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!cgpath)
+			continue;
+		*ctrls++ = '\0';
+		*cgpath++ = '\0';
+		for (size_t i = 0; i < lo->n; i++) {
+			bool match = lo->version == C_CGROUP_V2
+					 ? !strcmp(line, "0") && !*ctrls
+					 : ctrl_bits(ctrls, ",") & lo->h[i].ctrls;
+
+			if (match && !paths[i] && !(paths[i] = strdup(cgpath)))
+				return oom(err);
+		}
+	}
+	return 0;
+}
+
+static void free_paths(char **paths)
+{
+	for (size_t i = 0; i < NCTRL; i++)
+		free(paths[i]);
+}
+
+/* The directory of cgroup cgpath (as /proc/PID/cgroup has it) in h. */
+static char *dir_of(const struct hier *h, const char *cgpath, c_err **err)
+{
+	size_t rl = strlen(h->root);
+	const char *rel = cgpath;
+	char *dir;
+
+	if (strcmp(h->root, "/")) {
+		if (strncmp(cgpath, h->root, rl) || (cgpath[rl] && cgpath[rl] != '/')) {
+			c_err_new(err, C_EXIT_FAIL, 0, "cgroup %s: outside the mount at %s (of %s)",
+				  cgpath, *h->mnt ? h->mnt : "/", h->root);
+			return NULL;
+		}
+		rel += rl;
+	}
+	rel += strspn(rel, "/");
+	if (asprintf(&dir, "%s%s%s", h->mnt, *rel ? "/" : "", rel) < 0) {
+		oom(err);
+		return NULL;
+	}
+	return dir;
+}
+
+/* ---- control files ------------------------------------------------------- */
+
+/* Keeps errno for write_pair(). */
+static int write_error(c_err **err, const char *path, const char *value)
+{
+	int e = errno;
+
+	c_err_new(err, e == ENOENT ? C_EXIT_NOTFOUND : C_EXIT_FAIL, e, "write %s: \"%s\"", path,
+		  value);
+	errno = e;
+	return -1;
+}
+
+/* One write(2) of the whole value, as cgroup files want it. */
+static int cg_write(const char *dir, const char *file, const char *value, c_err **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+	ssize_t n;
+
+	if (asprintf(&path, "%s/%s", dir, file) < 0)
+		return oom(err);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | (fake_tree ? O_CREAT : 0), 0644);
+	if (fd < 0)
+		return write_error(err, path, value);
+	do
+		n = write(fd, value, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return write_error(err, path, value);
+	if ((size_t)n != len) {
+		errno = EIO;
+		return write_error(err, path, value);
+	}
+	return 0;
+}
+
+/* A control file's text without the trailing newline; a file that is not
+ * there reads as empty when missing_ok. */
+static int cg_read(const char *dir, const char *file, bool missing_ok, size_t max, char **out,
+		   c_err **err)
+{
+	_cleanup_free_ char *path = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/%s", dir, file) < 0)
+		return oom(err);
+	if (missing_ok && access(path, F_OK) < 0 && errno == ENOENT)
+		return (*out = strdup("")) ? 0 : oom(err);
+	if (c_read_file(path, max, out, &len, err) < 0)
+		return -1;
+	while (len > 0 && (*out)[len - 1] == '\n')
+		(*out)[--len] = '\0';
+	return 0;
+}
+
+static bool has_file(const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+
+	return snprintf(path, sizeof path, "%s/%s", dir, file) < (int)sizeof path &&
+	       access(path, F_OK) == 0;
+}
+
+/* Two files the kernel checks against each other (memory and memory+swap
+ * limits, CFS period and quota): first then second, or the other way round
+ * when the first is refused as invalid against the second's current value.
+ * Either value may be NULL for "leave alone". */
+static int write_pair(const char *dir, const char *f1, const char *v1, const char *f2,
+		      const char *v2, c_err **err)
+{
+	if (v1 && cg_write(dir, f1, v1, err) < 0) {
+		if (!v2 || errno != EINVAL)
+			return -1;
+		c_err_free(err);
+		if (cg_write(dir, f2, v2, err) < 0)
+			return -1;
+		return cg_write(dir, f1, v1, err);
+	}
+	return v2 ? cg_write(dir, f2, v2, err) : 0;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The cgroups directly below dir (full paths, NULL-terminated); none when
+ * dir is gone. */
+static char **subdirs(const char *dir, c_err **err)
+{
+	DIR *d = opendir(dir);
+	char **v = calloc(1, sizeof *v), **nv;
+	size_t n = 0;
+	struct dirent *e;
+
+	if (!v) {
+		if (d)
+			closedir(d);
+		oom(err);
+		return NULL;
+	}
+	if (!d) {
+		if (errno == ENOENT)
+			return v;
+		c_err_sys(err, "open cgroup", dir);
+		free(v);
+		return NULL;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		nv = realloc(v, (n + 2) * sizeof *v);
+		if (!nv)
+			goto fail;
+		v = nv;
+		if (asprintf(&v[n], "%s/%s", dir, e->d_name) < 0)
+			goto fail;
+		v[++n] = NULL;
+	}
+	closedir(d);
+	return v;
+fail:
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	oom(err);
+	return NULL;
+}
+
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* rmdir, waiting out EBUSY while the last processes leave. */
+static int rmdir_wait(const char *dir, c_err **err)
+{
+	for (int i = 0;; i++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || i == RMDIR_TRIES)
+			return c_err_sys(err, "remove cgroup", dir);
+		pause_ms(10);
+	}
+}
+
+/* dir and every cgroup below it, deepest first. */
+static int remove_tree(const char *dir, c_err **err)
+{
+	char **subs = subdirs(dir, err);
+	int rc = 0;
+
+	if (!subs)
+		return -1;
+	for (size_t i = 0; subs[i] && rc == 0; i++)
+		rc = remove_tree(subs[i], err);
+	free_strv(subs);
+	return rc < 0 ? -1 : rmdir_wait(dir, err);
+}
+
+/* ---- the handle ---------------------------------------------------------- */
+
+struct hdir {
+	unsigned ctrls;
+	char *mnt;  /* the hierarchy's mount point */
+	char *base; /* what the path is relative to */
+	char *dir;  /* the cgroup, NULL when absent from this hierarchy */
+	int made;   /* trailing components of dir made by this handle */
+};
+
+struct c_cgroup {
+	enum c_cgroup_version version;
+	size_t n;
+	struct hdir h[NCTRL];
+};
+
+void c_cgroup_free(struct c_cgroup *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->n; i++) {
+		free(cg->h[i].mnt);
+		free(cg->h[i].base);
+		free(cg->h[i].dir);
+	}
+	free(cg);
+}
+
+static void cgroup_freep(struct c_cgroup **cg)
+{
+	c_cgroup_free(*cg);
+}
+
+static void layout_freep(struct layout *lo)
+{
+	layout_free(lo);
+}
+
+static void paths_freep(char *(*paths)[NCTRL])
+{
+	free_paths(*paths);
+}
+
+enum c_cgroup_version c_cgroup_version(const struct c_cgroup *cg)
+{
+	return cg->version;
+}
+
+const char *c_cgroup_dir(const struct c_cgroup *cg, const char *controller)
+{
+	if (cg->version == C_CGROUP_V2)
+		return cg->n ? cg->h[0].dir : NULL;
+	for (size_t i = 0; i < cg->n; i++)
+		if (controller && (cg->h[i].ctrls & ctrl_bits(controller, ",")))
+			return cg->h[i].dir;
+	return NULL;
+}
+
+static const char *dir_for(const struct c_cgroup *cg, enum ctrl c)
+{
+	return c_cgroup_dir(cg, ctrl_names[c]);
+}
+
+/* cgroupsPath → *rel, cleaned and relative; *absolute when it started at the
+ * root. */
+static int check_path(const char *path, bool *absolute, char **rel, c_err **err)
+{
+	const char *p = path;
+
+	if (!path || !*path)
+		return c_err_new(err, C_EXIT_DATA, 0, "cgroupsPath: empty");
+	if (strchr(path, ':'))
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "cgroupsPath \"%s\": systemd's slice:prefix:name form is not "
+				 "supported",
+				 path);
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "cgroupsPath \"%s\": \".\" and \"..\" are not allowed",
+					 path);
+		p += len;
+		p += strspn(p, "/");
+	}
+	if (c_path_clean(path, rel, err) < 0)
+		return -1;
+	if (!strcmp(*rel, "."))
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "cgroupsPath \"%s\": the root cgroup cannot be a container's",
+				 path);
+	*absolute = path[0] == '/';
+	return 0;
+}
+
+/* Where path lives in each hierarchy of this machine. */
+static struct c_cgroup *resolve(const char *path, c_err **err)
+{
+	__attribute__((cleanup(layout_freep))) struct layout lo = { 0 };
+	__attribute__((cleanup(paths_freep))) char *own[NCTRL] = { 0 };
+	__attribute__((cleanup(cgroup_freep))) struct c_cgroup *cg = NULL;
+	_cleanup_free_ char *rel = NULL;
+	bool absolute = false;
+
+	if (check_path(path, &absolute, &rel, err) < 0 || detect(&lo, err) < 0)
+		return NULL;
+	if (!absolute && proc_cgroups("self", &lo, own, err) < 0)
+		return NULL;
+	cg = calloc(1, sizeof *cg);
+	if (!cg) {
+		oom(err);
+		return NULL;
+	}
+	cg->version = lo.version;
+	for (size_t i = 0; i < lo.n; i++) {
+		struct hdir *h = &cg->h[cg->n++];
+
+		h->ctrls = lo.h[i].ctrls;
+		if (!absolute && !own[i]) {
+			c_err_new(
+			    err, C_EXIT_FAIL, 0,
+			    "cgroupsPath \"%s\": our own cgroup in the hierarchy at %s is not "
+			    "in %s/self/cgroup",
+			    path, lo.h[i].mnt, proc_root);
+			return NULL;
+		}
+		h->mnt = strdup(lo.h[i].mnt);
+		if (!h->mnt) {
+			oom(err);
+			return NULL;
+		}
+		/* the spec: an absolute path is from the mount point, even where
+		 * the mount shows a cgroup below the hierarchy's root */
+		if (absolute && !(h->base = strdup(lo.h[i].mnt))) {
+			oom(err);
+			return NULL;
+		}
+		if (!absolute && !(h->base = dir_of(&lo.h[i], own[i], err)))
+			return NULL;
+		if (asprintf(&h->dir, "%s/%s", h->base, rel) < 0) {
+			h->dir = NULL;
+			oom(err);
+			return NULL;
+		}
+	}
+	return c_steal_ptr(&cg);
+}
+
+/* mkdir -p of h->dir below h->base, counting the trailing components made
+ * here.  A parent that vanishes meanwhile (another runtime removing the
+ * shared parent it made) makes it start over; one that someone else made
+ * meanwhile is theirs, and so is everything above it. */
+static int make_dirs(struct hdir *h, c_err **err)
+{
+	_cleanup_free_ char *p = strdup(h->dir);
+	size_t start = strlen(h->base) + 1;
+
+	if (!p)
+		return oom(err);
+	for (int attempt = 0;; attempt++) {
+		char *s = p + start, *slash;
+		bool vanished = false;
+
+		h->made = 0;
+		do {
+			slash = strchr(s, '/');
+			if (slash)
+				*slash = '\0';
+			if (mkdir(p, 0755) == 0)
+				h->made++;
+			else if (errno == EEXIST)
+				h->made = 0;
+			else if (errno == ENOENT && attempt < 5)
+				vanished = true;
+			else
+				goto fail;
+			if (slash)
+				*slash = '/';
+			s = slash + 1;
+		} while (slash && !vanished);
+		if (!vanished)
+			return 0;
+	}
+fail:
+	c_err_sys(err, "create cgroup", p);
+	/* p ends at the component that failed: those made are just above it */
+	for (; h->made > 0; h->made--) {
+		*strrchr(p, '/') = '\0';
+		rmdir(p);
+	}
+	return -1;
+}
+
+/* Calls step(parent, child) for each directory of dir below top, top down. */
+static int walk_down(const char *top, const char *dir,
+		     int (*step)(const char *parent, const char *child, const void *arg,
+				 c_err **err),
+		     const void *arg, c_err **err)
+{
+	_cleanup_free_ char *parent = strdup(dir), *child = strdup(dir);
+	size_t at = strlen(top);
+
+	if (!parent || !child)
+		return oom(err);
+	while (dir[at] == '/') {
+		const char *end = strchr(dir + at + 1, '/');
+		size_t next = end ? (size_t)(end - dir) : strlen(dir);
+
+		parent[at] = '\0';
+		memcpy(child, dir, next);
+		child[next] = '\0';
+		if (step(parent, child, arg, err) < 0)
+			return -1;
+		memcpy(parent, dir, next);
+		at = next;
+	}
+	return 0;
+}
+
+/* A v1 cpuset starts with no CPUs and no memory nodes and refuses every
+ * process until it has some: give it its parent's. */
+static int fill_cpuset(const char *parent, const char *child, const void *arg, c_err **err)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *have = NULL, *from = NULL;
+
+		if (cg_read(child, files[i], true, VALUE_MAX, &have, err) < 0)
+			return -1;
+		if (*have)
+			continue;
+		if (cg_read(parent, files[i], false, VALUE_MAX, &from, err) < 0 ||
+		    cg_write(child, files[i], from, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int enable_v2(const char *parent, const char *child, const void *arg, c_err **err)
+{
+	return cg_write(parent, "cgroup.subtree_control", arg, err);
+}
+
+/* "+cpuset +cpu ..." for the v2 controllers in ctrls. */
+static void v2_enable_list(unsigned ctrls, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof v2_ctrls / sizeof v2_ctrls[0]; i++)
+		if (ctrls & BIT(v2_ctrls[i]))
+			n += (size_t)snprintf(buf + n, size - n, "%s+%s", n ? " " : "",
+					      ctrl_names[v2_ctrls[i]]);
+}
+
+static int make_all(struct c_cgroup *cg, c_err **err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hdir *h = &cg->h[i];
+		char list[64];
+
+		if (make_dirs(h, err) < 0)
+			return -1;
+		if (cg->version == C_CGROUP_V1 && (h->ctrls & BIT(CPUSET)) &&
+		    walk_down(h->base, h->dir, fill_cpuset, NULL, err) < 0)
+			return -1;
+		v2_enable_list(h->ctrls, list, sizeof list);
+		if (cg->version == C_CGROUP_V2 && *list &&
+		    walk_down(h->mnt, h->dir, enable_v2, list, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The leaf, what was made below it, and the parents this handle made. */
+static int remove_made(struct hdir *h, c_err **err)
+{
+	_cleanup_free_ char *p = NULL;
+
+	if (!h->dir)
+		return 0;
+	if (remove_tree(h->dir, err) < 0)
+		return -1;
+	p = strdup(h->dir);
+	if (!p)
+		return oom(err);
+	for (int i = 1; i < h->made; i++) {
+		*strrchr(p, '/') = '\0';
+		if (rmdir(p) == 0 || errno == ENOENT)
+			continue;
+		/* another container's cgroup is in it: it stays theirs */
+		if (errno == EBUSY || errno == ENOTEMPTY)
+			break;
+		return c_err_sys(err, "remove cgroup", p);
+	}
+	return 0;
+}
+
+int c_cgroup_destroy(struct c_cgroup *cg, c_err **err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < cg->n; i++)
+		if (remove_made(&cg->h[i], rc < 0 ? NULL : err) < 0)
+			rc = -1;
+	return rc;
+}
+
+/* ---- resources ----------------------------------------------------------- */
+
+struct res {
+	long long limit, reservation, swap; /* 0: unset, -1: unlimited */
+	bool disable_oom;
+	long long shares, quota, period; /* 0: unset */
+	const char *cpus, *mems;
+	bool has_pids;
+	long long pids;
+	size_t nrules;
+	struct rule {
+		bool allow;
+		char text[40]; /* "c 1:3 rwm", as devices.allow and devices.deny take it */
+	} * rules;
+};
+
+static void res_free(struct res *r)
+{
+	free(r->rules);
+}
+
+/* An optional member; JSON null counts as absent. */
+static int opt(json_t *obj, const char *where, const char *key, json_type type, json_t **out,
+	       c_err **err)
+{
+	*out = NULL;
+	if (!obj || json_is_null(json_object_get(obj, key)))
+		return 0;
+	return c_json_get(obj, where, key, type, false, out, err);
+}
+
+/* An optional integer, at least min; 0 when absent. */
+static int opt_int(json_t *obj, const char *where, const char *key, long long min,
+		   const char *expected, long long *out, c_err **err)
+{
+	json_t *v;
+
+	*out = 0;
+	if (opt(obj, where, key, JSON_INTEGER, &v, err) < 0)
+		return -1;
+	if (v)
+		*out = json_integer_value(v);
+	if (*out < min)
+		return c_err_new(err, C_EXIT_DATA, 0, "field %s.%s: %lld: expected %s", where, key,
+				 *out, expected);
+	return 0;
+}
+
+static int opt_str(json_t *obj, const char *where, const char *key, const char **out, c_err **err)
+{
+	json_t *v;
+
+	*out = NULL;
+	if (opt(obj, where, key, JSON_STRING, &v, err) < 0)
+		return -1;
+	if (!v)
+		return 0;
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return c_err_new(err, C_EXIT_DATA, 0, "field %s.%s: contains a NUL byte", where,
+				 key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int parse_memory(json_t *res, struct res *r, c_err **err)
+{
+	static const char where[] = RES ".memory", bytes[] = "bytes, or -1 for unlimited";
+	json_t *mem, *v;
+
+	if (opt(res, RES, "memory", JSON_OBJECT, &mem, err) < 0)
+		return -1;
+	if (!mem)
+		return 0;
+	if (opt_int(mem, where, "limit", -1, bytes, &r->limit, err) < 0 ||
+	    opt_int(mem, where, "reservation", -1, bytes, &r->reservation, err) < 0 ||
+	    opt_int(mem, where, "swap", -1, bytes, &r->swap, err) < 0 ||
+	    opt(mem, where, "disableOOMKiller", JSON_TRUE, &v, err) < 0)
+		return -1;
+	r->disable_oom = json_is_true(v);
+	if (r->swap > 0 && r->limit <= 0)
+		return c_err_new(err, C_EXIT_DATA, 0, "field %s.swap: %lld: needs memory.limit",
+				 where, r->swap);
+	if (r->swap > 0 && r->swap < r->limit)
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "field %s.swap: %lld: below memory.limit %lld (swap is memory "
+				 "+ swap)",
+				 where, r->swap, r->limit);
+	return 0;
+}
+
+static int parse_cpu(json_t *res, struct res *r, c_err **err)
+{
+	static const char where[] = RES ".cpu";
+	json_t *cpu;
+
+	if (opt(res, RES, "cpu", JSON_OBJECT, &cpu, err) < 0)
+		return -1;
+	if (opt_int(cpu, where, "shares", 0, "a positive number", &r->shares, err) < 0 ||
+	    opt_int(cpu, where, "quota", -1, "microseconds, or -1 for none", &r->quota, err) < 0 ||
+	    opt_int(cpu, where, "period", 0, "microseconds", &r->period, err) < 0 ||
+	    opt_str(cpu, where, "cpus", &r->cpus, err) < 0 ||
+	    opt_str(cpu, where, "mems", &r->mems, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int parse_pids(json_t *res, struct res *r, c_err **err)
+{
+	json_t *pids, *v;
+
+	if (opt(res, RES, "pids", JSON_OBJECT, &pids, err) < 0)
+		return -1;
+	if (!pids)
+		return 0;
+	if (c_json_get(pids, RES ".pids", "limit", JSON_INTEGER, true, &v, err) < 0)
+		return -1;
+	r->has_pids = true;
+	r->pids = json_integer_value(v);
+	return 0;
+}
+
+/* A major or minor number: absent or -1 is "*". */
+static int dev_number(json_t *rule, const char *where, const char *key, char *buf, size_t size,
+		      c_err **err)
+{
+	json_t *v = json_object_get(rule, key);
+	long long n;
+
+	if (opt_int(rule, where, key, -1, "a device number, or -1 for all", &n, err) < 0)
+		return -1;
+	if (n > UINT32_MAX)
+		return c_err_new(err, C_EXIT_DATA, 0, "field %s.%s: %lld: out of range", where, key,
+				 n);
+	if (n < 0 || !v || json_is_null(v))
+		snprintf(buf, size, "*");
+	else
+		snprintf(buf, size, "%lld", n);
+	return 0;
+}
+
+static int parse_rule(json_t *rule, const char *where, struct rule *out, c_err **err)
+{
+	const char *type = "a", *access = "rwm";
+	char major[16], minor[16];
+
+	if (c_json_get_bool(rule, where, "allow", true, &out->allow, err) < 0 ||
+	    c_json_get_string(rule, where, "type", false, &type, err) < 0 ||
+	    c_json_get_string(rule, where, "access", false, &access, err) < 0)
+		return -1;
+	if (strlen(type) != 1 || !strchr("abc", type[0]))
+		return c_err_new(err, C_EXIT_DATA, 0, "field %s.type: \"%s\": expected a, b or c",
+				 where, type);
+	if (!*access || strspn(access, "rwm") != strlen(access) || strlen(access) > 3)
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "field %s.access: \"%s\": expected letters of rwm", where, access);
+	if (dev_number(rule, where, "major", major, sizeof major, err) < 0 ||
+	    dev_number(rule, where, "minor", minor, sizeof minor, err) < 0)
+		return -1;
+	/* "a" is all devices to the kernel, which reads nothing after it */
+	if (type[0] == 'a')
+		snprintf(out->text, sizeof out->text, "a");
+	else
+		snprintf(out->text, sizeof out->text, "%c %s:%s %s", type[0], major, minor, access);
+	return 0;
+}
+
+static int parse_devices(json_t *res, struct res *r, c_err **err)
+{
+	json_t *devices, *rule;
+	size_t i;
+
+	if (opt(res, RES, "devices", JSON_ARRAY, &devices, err) < 0)
+		return -1;
+	if (!devices || !json_array_size(devices))
+		return 0;
+	r->rules = calloc(json_array_size(devices), sizeof *r->rules);
+	if (!r->rules)
+		return oom(err);
+	json_array_foreach(devices, i, rule)
+	{
+		char where[64];
+
+		snprintf(where, sizeof where, RES ".devices[%zu]", i);
+		if (!json_is_object(rule))
+			return c_err_new(err, C_EXIT_DATA, 0, "field %s: expected object, got %s",
+					 where, c_json_type_name(rule));
+		if (parse_rule(rule, where, &r->rules[i], err) < 0)
+			return -1;
+		r->nrules++;
+	}
+	return 0;
+}
+
+static int parse_res(json_t *res, struct res *r, c_err **err)
+{
+	memset(r, 0, sizeof *r);
+	if (!res || json_is_null(res))
+		return 0;
+	if (!json_is_object(res))
+		return c_err_new(err, C_EXIT_DATA, 0, "field " RES ": expected object, got %s",
+				 c_json_type_name(res));
+	if (parse_memory(res, r, err) < 0 || parse_cpu(res, r, err) < 0 ||
+	    parse_pids(res, r, err) < 0 || parse_devices(res, r, err) < 0)
+		return -1;
+	return 0;
+}
+
+static const char *num(char buf[24], long long v)
+{
+	snprintf(buf, 24, "%lld", v);
+	return buf;
+}
+
+static bool wants_memory(const struct res *r)
+{
+	return r->limit || r->reservation || r->swap || r->disable_oom;
+}
+
+static bool wants_cpu(const struct res *r)
+{
+	return r->shares || r->quota || r->period;
+}
+
+static int v1_memory(const char *dir, const struct res *r, unsigned *ignored, c_err **err)
+{
+	bool memsw = r->swap && has_file(dir, "memory.memsw.limit_in_bytes");
+	char a[24], b[24];
+
+	if (r->swap && !memsw)
+		*ignored |= C_CGROUP_IGNORED_SWAP;
+	if (write_pair(dir, "memory.limit_in_bytes", r->limit ? num(a, r->limit) : NULL,
+		       "memory.memsw.limit_in_bytes", memsw ? num(b, r->swap) : NULL, err) < 0)
+		return -1;
+	if (r->reservation &&
+	    cg_write(dir, "memory.soft_limit_in_bytes", num(a, r->reservation), err) < 0)
+		return -1;
+	return r->disable_oom ? cg_write(dir, "memory.oom_control", "1", err) : 0;
+}
+
+static int v1_devices(const char *dir, const struct res *r, c_err **err)
+{
+	if (cg_write(dir, "devices.deny", "a", err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->nrules; i++)
+		if (cg_write(dir, r->rules[i].allow ? "devices.allow" : "devices.deny",
+			     r->rules[i].text, err) < 0)
+			return -1;
+	for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++)
+		if (cg_write(dir, "devices.allow", default_devices[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int apply_v1(const struct c_cgroup *cg, const struct res *r, unsigned *ignored, c_err **err)
+{
+	const char *mem = dir_for(cg, MEMORY), *cpu = dir_for(cg, CPU);
+	const char *cpuset = dir_for(cg, CPUSET), *pids = dir_for(cg, PIDS);
+	const char *devices = dir_for(cg, DEVICES);
+	char a[24], b[24];
+
+	if (wants_memory(r) && v1_memory(mem, r, ignored, err) < 0)
+		return -1;
+	if (r->shares && cg_write(cpu, "cpu.shares", num(a, r->shares), err) < 0)
+		return -1;
+	if ((r->period || r->quota) &&
+	    write_pair(cpu, "cpu.cfs_period_us", r->period ? num(a, r->period) : NULL,
+		       "cpu.cfs_quota_us", r->quota ? num(b, r->quota) : NULL, err) < 0)
+		return -1;
+	if ((r->cpus && cg_write(cpuset, "cpuset.cpus", r->cpus, err) < 0) ||
+	    (r->mems && cg_write(cpuset, "cpuset.mems", r->mems, err) < 0))
+		return -1;
+	if (r->has_pids &&
+	    cg_write(pids, "pids.max", r->pids > 0 ? num(a, r->pids) : "max", err) < 0)
+		return -1;
+	if (!devices) {
+		*ignored |= C_CGROUP_IGNORED_DEVICES;
+		return 0;
+	}
+	return v1_devices(devices, r, err);
+}
+
+/* ln(m) for m in [1, 2), by the series of atanh((m - 1) / (m + 1)). */
+static double ln_1_2(double m)
+{
+	double t = (m - 1) / (m + 1), t2 = t * t, term = t, sum = 0;
+
+	for (int k = 1; k < 60; k += 2, term *= t2)
+		sum += term / k;
+	return 2 * sum;
+}
+
+/* cpu.weight from cpu.shares (see cgroup.h).  Without libm, which the host
+ * build does not link: log2 and 10^x by series, exact where the formula's
+ * exponent is a whole number (1, 100, 10000 at the ends and the default). */
+static unsigned long long shares_to_weight(unsigned long long shares)
+{
+	static const double ln2 = 0.69314718055994530942, ln10 = 2.30258509299404568402;
+	double l, e, f, p = 1, term = 1;
+	int k, whole;
+
+	shares = shares < 2 ? 2 : shares > 262144 ? 262144 : shares;
+	k = 63 - __builtin_clzll(shares);
+	l = k + ln_1_2((double)shares / (double)(1ULL << k)) / ln2;
+	e = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+	whole = (int)e;
+	f = (e - whole) * ln10;
+	for (int i = 1; i < 40; i++) {
+		term *= f / i;
+		p += term;
+	}
+	while (whole-- > 0)
+		p *= 10;
+	return (unsigned long long)p + ((double)(unsigned long long)p < p);
+}
+
+static const char *v2_size(char buf[24], long long v)
+{
+	return v == -1 ? "max" : num(buf, v);
+}
+
+static int v2_memory(const char *dir, const struct res *r, unsigned *ignored, c_err **err)
+{
+	char a[24];
+
+	if (r->limit && cg_write(dir, "memory.max", v2_size(a, r->limit), err) < 0)
+		return -1;
+	if (r->swap && !has_file(dir, "memory.swap.max"))
+		*ignored |= C_CGROUP_IGNORED_SWAP;
+	else if (r->swap && cg_write(dir, "memory.swap.max",
+				     r->swap == -1 ? "max" : num(a, r->swap - r->limit), err) < 0)
+		return -1;
+	if (r->reservation && cg_write(dir, "memory.low", v2_size(a, r->reservation), err) < 0)
+		return -1;
+	if (r->disable_oom)
+		*ignored |= C_CGROUP_IGNORED_OOM_KILLER;
+	return 0;
+}
+
+static int apply_v2(const struct c_cgroup *cg, const struct res *r, unsigned *ignored, c_err **err)
+{
+	const char *dir = cg->h[0].dir;
+	char a[24], max[48];
+
+	if (wants_memory(r) && v2_memory(dir, r, ignored, err) < 0)
+		return -1;
+	if (r->shares &&
+	    cg_write(dir, "cpu.weight",
+		     num(a, (long long)shares_to_weight((unsigned long long)r->shares)), err) < 0)
+		return -1;
+	if (r->quota > 0)
+		snprintf(max, sizeof max, "%lld %lld", r->quota, r->period ? r->period : 100000);
+	else
+		snprintf(max, sizeof max, "max %lld", r->period ? r->period : 100000);
+	if ((r->quota || r->period) && cg_write(dir, "cpu.max", max, err) < 0)
+		return -1;
+	if ((r->cpus && cg_write(dir, "cpuset.cpus", r->cpus, err) < 0) ||
+	    (r->mems && cg_write(dir, "cpuset.mems", r->mems, err) < 0))
+		return -1;
+	if (r->has_pids &&
+	    cg_write(dir, "pids.max", r->pids > 0 ? num(a, r->pids) : "max", err) < 0)
+		return -1;
+	*ignored |= C_CGROUP_IGNORED_DEVICES;
+	return 0;
+}
+
+/* Whether the controllers r needs are there, before anything is made. */
+static int check_ctrls(const struct c_cgroup *cg, const struct res *r, c_err **err)
+{
+	static const struct {
+		enum ctrl c;
+		const char *field;
+	} need[] = {
+		{ MEMORY, "memory" }, { CPU, "cpu" }, { CPUSET, "cpu.cpus" }, { PIDS, "pids" }
+	};
+	bool wants[NCTRL] = { [MEMORY] = wants_memory(r),
+			      [CPU] = wants_cpu(r),
+			      [CPUSET] = r->cpus || r->mems,
+			      [PIDS] = r->has_pids };
+
+	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+		enum ctrl c = need[i].c;
+
+		if (!wants[c])
+			continue;
+		if (cg->version == C_CGROUP_V1 && !dir_for(cg, c))
+			return c_err_new(err, C_EXIT_FAIL, 0,
+					 "apply " RES ".%s: no %s cgroup controller mounted",
+					 need[i].field, ctrl_names[c]);
+		if (cg->version == C_CGROUP_V2 && !(cg->h[0].ctrls & BIT(c)))
+			return c_err_new(err, C_EXIT_FAIL, 0,
+					 "apply " RES ".%s: cgroup v2 controller %s not offered by "
+					 "%s/cgroup.controllers",
+					 need[i].field, ctrl_names[c], cg->h[0].mnt);
+	}
+	return 0;
+}
+
+struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
+				 c_err **err)
+{
+	__attribute__((cleanup(res_free))) struct res r;
+	struct c_cgroup *cg;
+	unsigned skipped = 0;
+	int rc;
+
+	if (parse_res(resources, &r, err) < 0)
+		return NULL;
+	cg = resolve(path, err);
+	if (!cg)
+		return NULL;
+	rc = check_ctrls(cg, &r, err);
+	if (rc == 0)
+		rc = make_all(cg, err);
+	if (rc == 0)
+		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &r, &skipped, err)
+						: apply_v2(cg, &r, &skipped, err);
+	if (rc < 0) {
+		/* the first error is the one to tell; the clean-up's stay quiet */
+		for (size_t i = 0; i < cg->n; i++)
+			if (cg->h[i].made)
+				remove_made(&cg->h[i], NULL);
+		c_cgroup_free(cg);
+		c_err_wrap(err, "cgroup %s", path);
+		return NULL;
+	}
+	if (ignored)
+		*ignored = skipped;
+	return cg;
+}
+
+struct c_cgroup *c_cgroup_open(const char *path, c_err **err)
+{
+	struct c_cgroup *cg = resolve(path, err);
+	bool any = false;
+
+	if (!cg)
+		return NULL;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hdir *h = &cg->h[i];
+
+		if (access(h->dir, F_OK) == 0) {
+			h->made = 1;
+			any = true;
+			continue;
+		}
+		if (errno != ENOENT) {
+			c_err_sys(err, "open cgroup", h->dir);
+			c_cgroup_free(cg);
+			return NULL;
+		}
+		free(h->dir);
+		h->dir = NULL;
+	}
+	if (!any) {
+		c_err_new(err, C_EXIT_NOTFOUND, ENOENT, "open cgroup %s", path);
+		c_cgroup_free(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+/* ---- processes ----------------------------------------------------------- */
+
+int c_cgroup_enter(const struct c_cgroup *cg, pid_t pid, c_err **err)
+{
+	char buf[24];
+
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->h[i].dir && cg_write(cg->h[i].dir, "cgroup.procs", num(buf, pid), err) < 0)
+			return -1;
+	return 0;
+}
+
+int c_cgroup_join(pid_t target, pid_t pid, c_err **err)
+{
+	__attribute__((cleanup(layout_freep))) struct layout lo = { 0 };
+	__attribute__((cleanup(paths_freep))) char *paths[NCTRL] = { 0 };
+	char who[24], buf[24];
+	bool any = false;
+
+	if (detect(&lo, err) < 0 || proc_cgroups(num(who, target), &lo, paths, err) < 0)
+		return c_err_wrap(err, "join the cgroups of process %d", (int)target);
+	for (size_t i = 0; i < lo.n; i++) {
+		_cleanup_free_ char *dir = NULL;
+
+		if (!paths[i])
+			continue;
+		dir = dir_of(&lo.h[i], paths[i], err);
+		if (!dir || cg_write(dir, "cgroup.procs", num(buf, pid), err) < 0)
+			return c_err_wrap(err, "join the cgroups of process %d", (int)target);
+		any = true;
+	}
+	if (!any)
+		return c_err_new(err, C_EXIT_NOTFOUND, 0,
+				 "join the cgroups of process %d: none in a hierarchy we use",
+				 (int)target);
+	return 0;
+}
+
+int c_cgroup_oom_kills(const struct c_cgroup *cg, unsigned long long *count, c_err **err)
+{
+	const char *dir = dir_for(cg, MEMORY);
+	const char *file = cg->version == C_CGROUP_V1 ? "memory.oom_control" : "memory.events";
+	_cleanup_free_ char *text = NULL;
+	const char *p;
+
+	if (!dir)
+		return c_err_new(err, C_EXIT_FAIL, 0,
+				 "count OOM kills: no memory cgroup controller");
+	if (cg_read(dir, file, false, VALUE_MAX, &text, err) < 0)
+		return -1;
+	for (p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, "oom_kill ", 9)) {
+			*count = strtoull(p + 9, NULL, 10);
+			return 0;
+		}
+	}
+	return c_err_new(err, C_EXIT_FAIL, 0, "count OOM kills: %s/%s: no oom_kill line", dir,
+			 file);
+}
+
+struct pidset {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static bool pidset_has(const struct pidset *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == pid)
+			return true;
+	return false;
+}
+
+static int pidset_add(struct pidset *s, pid_t pid)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		pid_t *v = realloc(s->v, cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = pid;
+	return 0;
+}
+
+/* Signal the processes of dir and below that are not in seen yet; *fresh
+ * tells whether there were any. */
+static int signal_tree(const char *dir, int signo, struct pidset *seen, bool *fresh, c_err **err)
+{
+	_cleanup_free_ char *procs = NULL;
+	char **subs;
+	int rc = 0;
+
+	if (cg_read(dir, "cgroup.procs", true, PROCS_MAX, &procs, err) < 0)
+		return -1;
+	for (char *p = procs, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid <= 0 || pidset_has(seen, (pid_t)pid))
+			continue;
+		if (pidset_add(seen, (pid_t)pid) < 0)
+			return oom(err);
+		*fresh = true;
+		if (kill((pid_t)pid, signo) < 0 && errno != ESRCH) {
+			char what[64];
+
+			snprintf(what, sizeof what, "kill process %ld in", pid);
+			return c_err_sys(err, what, dir);
+		}
+	}
+	subs = subdirs(dir, err);
+	if (!subs)
+		return -1;
+	for (size_t i = 0; subs[i] && rc == 0; i++)
+		rc = signal_tree(subs[i], signo, seen, fresh, err);
+	free_strv(subs);
+	return rc;
+}
+
+static int freeze(const char *dir, c_err **err)
+{
+	if (cg_write(dir, "freezer.state", "FROZEN", err) < 0)
+		return -1;
+	for (int waited = 0; waited < FREEZE_WAIT_MS; waited++) {
+		_cleanup_free_ char *state = NULL;
+
+		if (cg_read(dir, "freezer.state", false, VALUE_MAX, &state, err) < 0)
+			return -1;
+		if (!strcmp(state, "FROZEN"))
+			return 0;
+		pause_ms(1);
+	}
+	return 0;
+}
+
+int c_cgroup_kill(const struct c_cgroup *cg, int signo, c_err **err)
+{
+	const char *v2 = cg->version == C_CGROUP_V2 ? cg->h[0].dir : NULL;
+	const char *freezer = v2 ? NULL : dir_for(cg, FREEZER);
+	struct pidset seen = { 0 };
+	bool fresh = true;
+	int rc = 0;
+
+	if (v2 && signo == SIGKILL && has_file(v2, "cgroup.kill"))
+		return cg_write(v2, "cgroup.kill", "1", err);
+	if (freezer)
+		rc = freeze(freezer, err);
+	/* Without a freezer a process can fork between reading cgroup.procs and
+	 * the kill: go on until a pass finds nobody new. */
+	for (int pass = 0; fresh && rc == 0 && pass < KILL_PASSES; pass++) {
+		fresh = false;
+		for (size_t i = 0; i < cg->n && rc == 0; i++)
+			if (cg->h[i].dir)
+				rc = signal_tree(cg->h[i].dir, signo, &seen, &fresh, err);
+	}
+	free(seen.v);
+	if (freezer && cg_write(freezer, "freezer.state", "THAWED", rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	return rc;
+}
