@@ -1009,6 +1009,20 @@ static bool wants_cpu(const struct res *r)
 	return r->shares || r->quota || r->period;
 }
 
+/* The files that are the same on v1 and v2. */
+static int cpuset_pids(const char *cpuset, const char *pids, const struct res *r, c_err **err)
+{
+	char a[24];
+
+	if ((r->cpus && cg_write(cpuset, "cpuset.cpus", r->cpus, err) < 0) ||
+	    (r->mems && cg_write(cpuset, "cpuset.mems", r->mems, err) < 0))
+		return -1;
+	if (r->has_pids &&
+	    cg_write(pids, "pids.max", r->pids > 0 ? num(a, r->pids) : "max", err) < 0)
+		return -1;
+	return 0;
+}
+
 static int v1_memory(const char *dir, const struct res *r, unsigned *ignored, c_err **err)
 {
 	bool memsw = r->swap && has_file(dir, "memory.memsw.limit_in_bytes");
@@ -1054,11 +1068,7 @@ static int apply_v1(const struct c_cgroup *cg, const struct res *r, unsigned *ig
 	    write_pair(cpu, "cpu.cfs_period_us", r->period ? num(a, r->period) : NULL,
 		       "cpu.cfs_quota_us", r->quota ? num(b, r->quota) : NULL, err) < 0)
 		return -1;
-	if ((r->cpus && cg_write(cpuset, "cpuset.cpus", r->cpus, err) < 0) ||
-	    (r->mems && cg_write(cpuset, "cpuset.mems", r->mems, err) < 0))
-		return -1;
-	if (r->has_pids &&
-	    cg_write(pids, "pids.max", r->pids > 0 ? num(a, r->pids) : "max", err) < 0)
+	if (cpuset_pids(cpuset, pids, r, err) < 0)
 		return -1;
 	if (!devices) {
 		*ignored |= C_CGROUP_IGNORED_DEVICES;
@@ -1141,11 +1151,7 @@ static int apply_v2(const struct c_cgroup *cg, const struct res *r, unsigned *ig
 		snprintf(max, sizeof max, "max %lld", r->period ? r->period : 100000);
 	if ((r->quota || r->period) && cg_write(dir, "cpu.max", max, err) < 0)
 		return -1;
-	if ((r->cpus && cg_write(dir, "cpuset.cpus", r->cpus, err) < 0) ||
-	    (r->mems && cg_write(dir, "cpuset.mems", r->mems, err) < 0))
-		return -1;
-	if (r->has_pids &&
-	    cg_write(dir, "pids.max", r->pids > 0 ? num(a, r->pids) : "max", err) < 0)
+	if (cpuset_pids(dir, dir, r, err) < 0)
 		return -1;
 	*ignored |= C_CGROUP_IGNORED_DEVICES;
 	return 0;

@@ -145,7 +145,7 @@ int c_cgroup_oom_kills(const struct c_cgroup *cg, unsigned long long *count, c_e
  * dead. */
 int c_cgroup_kill(const struct c_cgroup *cg, int signo, c_err **err);
 
-/* Remove the cgroup, cgroups made below it, and the parents this handle
+/* Remove the cgroup, every cgroup below it, and the parents this handle
  * made, deepest first.  rmdir is retried for about two seconds on EBUSY
  * while the last processes exit; a parent still in use by another cgroup
  * stays.  Does not kill: the cgroup must be empty (see c_cgroup_kill). */
