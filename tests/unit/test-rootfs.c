@@ -506,6 +506,14 @@ static void inside_cgroup_bind(void)
 	check_cgroups();
 }
 
+static void inside_cgroup_v2(void)
+{
+	check(fs_type("/sys/fs/cgroup") == CGROUP2_SUPER_MAGIC &&
+		      exists("/sys/fs/cgroup/cgroup.controllers"),
+	      "v2 host: /sys/fs/cgroup is a cgroup2");
+	check(mkdir_errno("/sys/fs/cgroup/x") == EROFS, "v2 host: /sys/fs/cgroup is read-only");
+}
+
 static void inside_readonly(void)
 {
 	check(!strcmp(read_text("/marker"), "rootfs-marker"), "/ is the rootfs");
@@ -896,6 +904,15 @@ static void prepare_shared(void)
 		bail("make shared", "/");
 }
 
+/* A host with only the unified hierarchy, in this child's namespace. */
+static void prepare_v2(void)
+{
+	if (umount2("/sys/fs/cgroup", MNT_DETACH) < 0)
+		bail("umount", "/sys/fs/cgroup");
+	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0)
+		bail("mount cgroup2", "/sys/fs/cgroup");
+}
+
 static void prepare_locked(void)
 {
 	if (mount("tmpfs", at("locked"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -933,6 +950,16 @@ static void test_variants(void)
 		  .config = spec(),
 		  .ns = NS_NO_CGROUP,
 		  .inside = inside_cgroup_bind },
+		{ .name = "a cgroup v2 host",
+		  .config = spec(),
+		  .ns = NS_ALL,
+		  .prepare = prepare_v2,
+		  .inside = inside_cgroup_v2 },
+		{ .name = "a cgroup v2 host, no cgroup namespace",
+		  .config = spec(),
+		  .ns = NS_NO_CGROUP,
+		  .prepare = prepare_v2,
+		  .inside = inside_cgroup_v2 },
 		{ .name = "root.readonly",
 		  .config = spec(),
 		  .ns = NS_ALL,
@@ -983,6 +1010,8 @@ static void test_variants(void)
 	};
 	size_t i = 0;
 
+	no_cgroupns(runs[i++].config);
+	i++; /* v2 */
 	no_cgroupns(runs[i++].config);
 	json_object_set_new(json_object_get(runs[i++].config, "root"), "readonly", json_true());
 	snprintf(lowers, sizeof lowers, "%s:%s", at("lower1"), at("lower2"));
