@@ -72,7 +72,7 @@ static int unpack_image(const char *root, const char *arg, const char *dir,
 
 int main(int argc, char **argv)
 {
-	struct c_unpack_opts opts = { C_UNPACK_AUTO, 0 };
+	struct c_unpack_opts opts = { .mode = C_UNPACK_AUTO };
 	const char *root = NULL;
 	bool layer = false;
 	c_err *err = NULL;

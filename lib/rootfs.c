@@ -294,7 +294,7 @@ static int parse_root(struct c_rootfs_plan *p, c_err **err)
 
 static int parse_lowers(struct c_rootfs_plan *p, c_err **err)
 {
-	static const char field[] = "annotations." C_ROOTFS_LOWERDIRS_ANNOTATION;
+	static const char field[] = "annotations." C_SPEC_LOWERDIRS_ANNOTATION;
 	_cleanup_free_ char *list = NULL;
 	const char *value;
 	json_t *ann;
@@ -302,7 +302,7 @@ static int parse_lowers(struct c_rootfs_plan *p, c_err **err)
 
 	if (c_json_get(p->config, "", "annotations", JSON_OBJECT, false, &ann, err) < 0 ||
 	    (ann &&
-	     get_str(ann, "annotations", C_ROOTFS_LOWERDIRS_ANNOTATION, false, &value, err) < 0))
+	     get_str(ann, "annotations", C_SPEC_LOWERDIRS_ANNOTATION, false, &value, err) < 0))
 		return -1;
 	if (!ann || !value)
 		return 0;
@@ -1366,7 +1366,7 @@ static int mount_root(struct setup *s, c_err **err)
 	} else if (s->o->upper || s->o->work) {
 		return c_err_new(err, C_EXIT_FAIL, EINVAL,
 				 "root %s: an overlay upper dir, but no annotation %s", p->root,
-				 C_ROOTFS_LOWERDIRS_ANNOTATION);
+				 C_SPEC_LOWERDIRS_ANNOTATION);
 	} else if (mount(p->root, p->root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		/* pivot_root(2) wants a mount point */
 		return c_err_new(err, C_EXIT_FAIL, errno, "bind mount the root %s on itself",

@@ -22,7 +22,7 @@
  *        mounts no longer care.  Non-recursive values are applied
  *        recursively: a submount left shared with the host would leak.
  *     2. the root: root.path (absolute, or relative to the bundle) bound
- *        onto itself; or, when the annotation C_ROOTFS_LOWERDIRS_ANNOTATION
+ *        onto itself; or, when the annotation C_SPEC_LOWERDIRS_ANNOTATION
  *        lists layer directories (absolute, ':'-separated, topmost first,
  *        as c-unpack's overlay mode writes them), an overlay of them at
  *        root.path with opts->upper and opts->work.  Without those the
@@ -80,9 +80,9 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "spec.h"
 
 /* Written by c-unpack's overlay mode; read here. */
-#define C_ROOTFS_LOWERDIRS_ANNOTATION "io.c-tools.overlay.lowerdirs"
 
 struct c_rootfs_plan;
 

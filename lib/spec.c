@@ -171,13 +171,29 @@ static int opt_strings(json_t *cfg, const char *key, json_t **out, c_err **err)
 	return 0;
 }
 
-static json_t *build_args(json_t *cfg, c_err **err)
+/* docker's rules: a command given replaces Cmd; an entrypoint given
+ * replaces Entrypoint and drops Cmd ("" means none). */
+static json_t *build_args(json_t *cfg, const struct c_spec_opts *o, c_err **err)
 {
+	_cleanup_json_ json_t *given = NULL, *given_entry = NULL;
 	json_t *entrypoint, *cmd, *args;
 
 	if (opt_strings(cfg, "Entrypoint", &entrypoint, err) < 0 ||
 	    opt_strings(cfg, "Cmd", &cmd, err) < 0)
 		return NULL;
+	if (o && o->entrypoint) {
+		given_entry = json_array();
+		if (given_entry && *o->entrypoint)
+			json_array_append_new(given_entry, json_string(o->entrypoint));
+		entrypoint = given_entry;
+		cmd = NULL;
+	}
+	if (o && o->cmd && o->cmd[0]) {
+		given = json_array();
+		for (const char *const *a = o->cmd; given && *a; a++)
+			json_array_append_new(given, json_string(*a));
+		cmd = given;
+	}
 	args = json_array();
 	if (!args || (entrypoint && json_array_extend(args, entrypoint) < 0) ||
 	    (cmd && json_array_extend(args, cmd) < 0)) {
@@ -279,12 +295,13 @@ static json_t *build_caps(void)
 	return c;
 }
 
-static json_t *build_process(json_t *cfg, const struct c_user *user, c_err **err)
+static json_t *build_process(json_t *cfg, const struct c_user *user,
+			     const struct c_spec_opts *o, c_err **err)
 {
 	_cleanup_json_ json_t *p = NULL, *args = NULL, *env = NULL;
 	const char *cwd;
 
-	args = build_args(cfg, err);
+	args = build_args(cfg, o, err);
 	if (!args)
 		return NULL;
 	env = build_env(cfg, user->home, err);
@@ -500,7 +517,7 @@ json_t *c_spec_from_image(const json_t *image_config_doc, int rootfd,
 		return NULL;
 	if (c_user_resolve(rootfd, user_spec ? user_spec : "", &user, err) < 0)
 		return NULL;
-	process = build_process(cfg, &user, err);
+	process = build_process(cfg, &user, opts, err);
 	if (!process)
 		return NULL;
 	annotations = build_annotations(doc, cfg, err);

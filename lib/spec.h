@@ -45,10 +45,17 @@
 #define C_SPEC_DEFAULT_HOSTNAME "container"
 #define C_SPEC_SECCOMP_ANNOTATION "io.c-tools.seccomp"
 #define C_SPEC_VOLUMES_ANNOTATION "io.c-tools.volumes"
+/* c-unpack's overlay mode: the layer directories, topmost first, ":"-joined */
+#define C_SPEC_LOWERDIRS_ANNOTATION "io.c-tools.overlay.lowerdirs"
 
 struct c_spec_opts {
 	const char *hostname; /* NULL: C_SPEC_DEFAULT_HOSTNAME */
 	const char *user;     /* NULL: the image's User (-u of c-run) */
+	/* docker run's: cmd (NULL-terminated; NULL or empty: the image's)
+	 * replaces Cmd; entrypoint (NULL: the image's; "": none) replaces
+	 * Entrypoint and drops the image's Cmd. */
+	const char *const *cmd;
+	const char *entrypoint;
 };
 
 /* The runtime config for image_config_doc (the whole image config: "os",

@@ -180,8 +180,8 @@ out:
 /* The layers' files as one tree, to look up the user in: the only layer
  * itself, or a read-only overlay of them mounted on the bundle's empty
  * rootfs (mnt) in a private mount namespace, left before returning. */
-static json_t *spec_from_layers(const json_t *doc, char **dirs, size_t n, const char *layers,
-				const char *mnt, c_err **err)
+static json_t *spec_from_layers(const json_t *doc, const struct c_spec_opts *so, char **dirs,
+				size_t n, const char *layers, const char *mnt, c_err **err)
 {
 	_cleanup_free_ char *lowerdir = NULL;
 	_cleanup_close_ int rootfd = -1;
@@ -196,7 +196,7 @@ static json_t *spec_from_layers(const json_t *doc, char **dirs, size_t n, const 
 			c_err_sys(err, "open", n ? dirs[0] : "rootfs");
 			return NULL;
 		}
-		return c_spec_from_image(doc, rootfd, NULL, err);
+		return c_spec_from_image(doc, rootfd, so, err);
 	}
 	lowerdir = calloc(n, C_DIGEST_STR_MAX);
 	if (!lowerdir) {
@@ -213,7 +213,7 @@ static json_t *spec_from_layers(const json_t *doc, char **dirs, size_t n, const 
 		if (rootfd < 0)
 			c_err_sys(err, "open merged layers", mnt);
 		else
-			spec = c_spec_from_image(doc, rootfd, NULL, err);
+			spec = c_spec_from_image(doc, rootfd, so, err);
 	}
 	if (leave_private_mount_ns(host_ns, &leave_err) < 0) {
 		json_decref(spec);
@@ -236,7 +236,7 @@ static int annotate_lowerdirs(json_t *spec, char **dirs, size_t n, c_err **err)
 		size += strlen(dirs[i]) + 1;
 	value = calloc(1, size);
 	if (!value)
-		return c_err_sys(err, "allocate", C_UNPACK_LOWERDIRS_ANNOTATION);
+		return c_err_sys(err, "allocate", C_SPEC_LOWERDIRS_ANNOTATION);
 	for (size_t i = n; i-- > 0;)
 		len += (size_t)sprintf(value + len, "%s%s", len ? ":" : "", dirs[i]);
 	if (!notes) {
@@ -244,8 +244,8 @@ static int annotate_lowerdirs(json_t *spec, char **dirs, size_t n, c_err **err)
 		if (json_object_set_new(spec, "annotations", notes) < 0)
 			return c_err_new(err, C_EXIT_FAIL, ENOMEM, "annotations");
 	}
-	if (json_object_set_new(notes, C_UNPACK_LOWERDIRS_ANNOTATION, json_string(value)) < 0)
-		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "%s", C_UNPACK_LOWERDIRS_ANNOTATION);
+	if (json_object_set_new(notes, C_SPEC_LOWERDIRS_ANNOTATION, json_string(value)) < 0)
+		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "%s", C_SPEC_LOWERDIRS_ANNOTATION);
 	return 0;
 }
 
@@ -258,8 +258,9 @@ static int default_workers(void)
 
 /* The rootfs and config.json of the image into the (new, empty) dir tmp. */
 static int build_bundle(struct c_store *s, const struct c_store_image *img, const char *tmp,
-			enum c_unpack_mode mode, int workers, c_err **err)
+			const struct c_unpack_opts *opts, c_err **err)
 {
+	enum c_unpack_mode mode = opts->mode;
 	_cleanup_free_ char *rootfs = NULL, *cbuf = NULL, *layers = NULL;
 	_cleanup_close_ int rootfd = -1;
 	_cleanup_json_ json_t *spec = NULL;
@@ -295,12 +296,13 @@ static int build_bundle(struct c_store *s, const struct c_store_image *img, cons
 	if (mode == C_UNPACK_COPY) {
 		if (apply_layers(s, m, &config, rootfd, err) < 0)
 			goto out;
-		spec = c_spec_from_image(config.doc, rootfd, NULL, err);
+		spec = c_spec_from_image(config.doc, rootfd, &opts->spec, err);
 	} else {
-		if (c_layers_ensure(s, m, &config, workers ? workers : default_workers(), &dirs,
-				    err) < 0)
+		if (c_layers_ensure(s, m, &config, opts->workers ? opts->workers : default_workers(),
+				    &dirs, err) < 0)
 			goto out;
-		spec = spec_from_layers(config.doc, dirs, m->nlayers, layers, rootfs, err);
+		spec = spec_from_layers(config.doc, &opts->spec, dirs, m->nlayers, layers, rootfs,
+					err);
 		if (spec && annotate_lowerdirs(spec, dirs, m->nlayers, err) < 0)
 			goto out;
 	}
@@ -334,7 +336,7 @@ static char *temp_beside(const char *dir, c_err **err)
 int c_unpack_image(struct c_store *s, const char *image, const char *dir,
 		   const struct c_unpack_opts *opts, c_err **err)
 {
-	static const struct c_unpack_opts defaults = { C_UNPACK_AUTO, 0 };
+	static const struct c_unpack_opts defaults = { .mode = C_UNPACK_AUTO };
 	struct c_store_image img = { 0 };
 	_cleanup_free_ char *tmp = NULL;
 	struct stat st;
@@ -349,7 +351,7 @@ int c_unpack_image(struct c_store *s, const char *image, const char *dir,
 	tmp = temp_beside(dir, err);
 	if (!opts)
 		opts = &defaults;
-	rc = tmp ? build_bundle(s, &img, tmp, opts->mode, opts->workers, err) : -1;
+	rc = tmp ? build_bundle(s, &img, tmp, opts, err) : -1;
 	if (rc == 0 && chmod(tmp, 0755) < 0)
 		rc = c_err_sys(err, "chmod", tmp);
 	/* renameat2 NOREPLACE would be stricter, but a bundle that appeared

@@ -11,7 +11,7 @@
  *            any OCI runtime can run the bundle.
  *   overlay  the layers are unpacked once into $C_ROOT/layers (lib/layers.h)
  *            and shared; DIR/rootfs is an empty mount point and config.json
- *            carries the annotation C_UNPACK_LOWERDIRS_ANNOTATION, the layer
+ *            carries the annotation C_SPEC_LOWERDIRS_ANNOTATION, the layer
  *            directories topmost first, joined with ':' as overlayfs's
  *            lowerdir wants them.  c-run mounts an overlay there with a
  *            private upper dir per container.  A second bundle of the same
@@ -25,9 +25,8 @@
 
 #include "err.h"
 #include "manifest.h"
+#include "spec.h"
 #include "store.h"
-
-#define C_UNPACK_LOWERDIRS_ANNOTATION "io.c-tools.overlay.lowerdirs"
 
 enum c_unpack_mode {
 	C_UNPACK_AUTO,
@@ -38,6 +37,7 @@ enum c_unpack_mode {
 struct c_unpack_opts {
 	enum c_unpack_mode mode;
 	int workers; /* layers unpacked at once in overlay mode; 0: one per CPU */
+	struct c_spec_opts spec; /* hostname, user: c-run's --hostname and -u */
 };
 
 /* image: a name or digest in the store (c_store_resolve); an index gives the

@@ -858,7 +858,7 @@ static void no_cgroupns(json_t *s)
 
 static void set_lowers(json_t *s, const char *lowers)
 {
-	json_object_set_new(json_object_get(s, "annotations"), C_ROOTFS_LOWERDIRS_ANNOTATION,
+	json_object_set_new(json_object_get(s, "annotations"), C_SPEC_LOWERDIRS_ANNOTATION,
 			    json_string(lowers));
 	json_object_set_new(json_object_get(s, "root"), "path", json_string("ovl-root"));
 }
@@ -1256,9 +1256,9 @@ static void test_plan_errors(void)
 		{ "device without minor", "linux.devices",
 		  "[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1}]",
 		  "field linux.devices[0].minor: missing", C_EXIT_DATA },
-		{ "relative lower dir", "annotations." C_ROOTFS_LOWERDIRS_ANNOTATION, "\"/a:b\"",
+		{ "relative lower dir", "annotations." C_SPEC_LOWERDIRS_ANNOTATION, "\"/a:b\"",
 		  "must be absolute, got \"b\"", C_EXIT_DATA },
-		{ "lower dir with a comma", "annotations." C_ROOTFS_LOWERDIRS_ANNOTATION,
+		{ "lower dir with a comma", "annotations." C_SPEC_LOWERDIRS_ANNOTATION,
 		  "\"/a,b\"", "contains a comma", C_EXIT_DATA },
 	};
 

@@ -1,0 +1,570 @@
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "creds.h"
+#include "json.h"
+#include "rlimit.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "spec.h"
+
+static const struct {
+	const char *type;
+	int flag;
+} namespaces[] = {
+	{ "pid", CLONE_NEWPID },     { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
+	{ "ipc", CLONE_NEWIPC },     { "uts", CLONE_NEWUTS },     { "cgroup", CLONE_NEWCGROUP },
+	{ "user", CLONE_NEWUSER },
+};
+
+#define NNS (sizeof namespaces / sizeof namespaces[0])
+
+struct c_container {
+	json_t *spec;
+	char *id;
+	struct c_rootfs_plan *rootfs;
+	struct c_caps caps;
+	bool has_caps;
+	struct c_identity ident;
+	struct c_rlimit *rlimits;
+	size_t nrlimits;
+	struct c_seccomp *seccomp;
+	int clone_flags;   /* new namespaces made by clone */
+	bool new_cgroup_ns; /* unshared once in the cgroup */
+	int join_fd[NNS];  /* namespaces joined by path, -1 otherwise */
+	char **argv, **env;
+	const char *cwd, *hostname, *domainname;
+	bool terminal;
+};
+
+/* --- preparing, in the parent -------------------------------------------------------- */
+
+static char **string_array(json_t *arr, const char *where, bool required, c_err **err)
+{
+	char **out;
+	size_t i, n;
+	json_t *v;
+
+	if (!arr && !required)
+		return calloc(1, sizeof(char *));
+	if (!json_is_array(arr) || (required && json_array_size(arr) == 0)) {
+		c_err_new(err, C_EXIT_DATA, 0, "field %s: expected a non-empty array of strings",
+			  where);
+		return NULL;
+	}
+	n = json_array_size(arr);
+	out = calloc(n + 1, sizeof(char *));
+	if (!out) {
+		c_err_sys(err, "allocate", where);
+		return NULL;
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v)) {
+			c_err_new(err, C_EXIT_DATA, 0, "field %s[%zu]: expected string, got %s",
+				  where, i, c_json_type_name(v));
+			free(out);
+			return NULL;
+		}
+		out[i] = (char *)json_string_value(v);
+	}
+	return out;
+}
+
+static int prepare_namespaces(struct c_container *c, c_err **err)
+{
+	json_t *list = json_object_get(json_object_get(c->spec, "linux"), "namespaces"), *ns;
+	size_t i;
+
+	for (size_t k = 0; k < NNS; k++)
+		c->join_fd[k] = -1;
+	json_array_foreach(list, i, ns) {
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		size_t k;
+
+		for (k = 0; k < NNS && (!type || strcmp(type, namespaces[k].type)); k++)
+			;
+		if (k == NNS)
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "field linux.namespaces[%zu].type: unknown namespace \"%s\"",
+					 i, type ? type : "");
+		if (namespaces[k].flag == CLONE_NEWUSER)
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "field linux.namespaces[%zu]: user namespaces are not "
+					 "supported yet", i);
+		if (path && *path) {
+			if (namespaces[k].flag == CLONE_NEWPID)
+				return c_err_new(err, C_EXIT_DATA, 0,
+						 "field linux.namespaces[%zu].path: joining a pid "
+						 "namespace is not supported", i);
+			c->join_fd[k] = open(path, O_RDONLY | O_CLOEXEC);
+			if (c->join_fd[k] < 0)
+				return c_err_sys(err, "namespace", path);
+		} else if (namespaces[k].flag == CLONE_NEWCGROUP) {
+			c->new_cgroup_ns = true;
+		} else {
+			c->clone_flags |= namespaces[k].flag;
+		}
+	}
+	if (!(c->clone_flags & CLONE_NEWNS) && c->join_fd[2] < 0)
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "field linux.namespaces: a mount namespace is required");
+	return 0;
+}
+
+static int prepare_process(struct c_container *c, c_err **err)
+{
+	json_t *process = json_object_get(c->spec, "process");
+	int last;
+
+	if (!json_is_object(process))
+		return c_err_new(err, C_EXIT_DATA, 0, "field process: required");
+	c->argv = string_array(json_object_get(process, "args"), "process.args", true, err);
+	c->env = c->argv ? string_array(json_object_get(process, "env"), "process.env", false, err)
+			 : NULL;
+	if (!c->argv || !c->env)
+		return -1;
+	c->cwd = json_string_value(json_object_get(process, "cwd"));
+	if (!c->cwd || c->cwd[0] != '/')
+		return c_err_new(err, C_EXIT_DATA, 0, "field process.cwd: must be an absolute path");
+	c->terminal = json_is_true(json_object_get(process, "terminal"));
+	c->hostname = json_string_value(json_object_get(c->spec, "hostname"));
+	c->domainname = json_string_value(json_object_get(c->spec, "domainname"));
+	if (c_cap_last(&last, err) < 0 ||
+	    c_caps_parse(process, last, &c->caps, &c->has_caps, err) < 0 ||
+	    c_identity_parse(process, &c->ident, err) < 0 ||
+	    c_rlimits_parse(process, &c->rlimits, &c->nrlimits, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int prepare_seccomp(struct c_container *c, const char *cache_dir, c_err **err)
+{
+	json_t *profile = json_object_get(json_object_get(c->spec, "linux"), "seccomp");
+	const char *note = json_string_value(json_object_get(
+		json_object_get(c->spec, "annotations"), C_SPEC_SECCOMP_ANNOTATION));
+	_cleanup_free_ char *text = NULL;
+	struct c_seccomp_opts o = {
+		.source = "config.json",
+		.caps = c->has_caps ? c->caps.bounding : ~UINT64_C(0),
+		.cache_dir = cache_dir,
+	};
+
+	if (profile) {
+		text = c_json_dump(profile, &o.profile_len, err);
+		if (!text)
+			return -1;
+		o.profile = text;
+		o.where = "linux.seccomp";
+	} else if (!note || strcmp(note, "default")) {
+		return 0; /* no filter: "unconfined", or a config that asks for none */
+	}
+	return c_seccomp_prepare(&o, &c->seccomp, err);
+}
+
+struct c_container *c_container_prepare(json_t *spec, const char *bundle, const char *id,
+					const char *cache_dir, c_err **err)
+{
+	struct c_container *c = calloc(1, sizeof *c);
+
+	if (!c || !(c->id = strdup(id))) {
+		free(c);
+		c_err_sys(err, "allocate", id);
+		return NULL;
+	}
+	c->spec = spec;
+	if (prepare_namespaces(c, err) < 0 || prepare_process(c, err) < 0 ||
+	    !(c->rootfs = c_rootfs_plan_new(spec, bundle, err)) ||
+	    prepare_seccomp(c, cache_dir, err) < 0) {
+		c_container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void c_container_free(struct c_container *c)
+{
+	if (!c)
+		return;
+	for (size_t k = 0; k < NNS; k++)
+		if (c->join_fd[k] >= 0)
+			close(c->join_fd[k]);
+	c_rootfs_plan_free(c->rootfs);
+	c_identity_free(&c->ident);
+	free(c->rlimits);
+	c_seccomp_free(c->seccomp);
+	free(c->argv);
+	free(c->env);
+	free(c->id);
+	free(c);
+}
+
+int c_container_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return C_EXIT_RUNTIME;
+}
+
+/* --- the child ------------------------------------------------------------------------ */
+
+/* Messages on the sync socket, child to parent: 'E' + status + line (an
+ * error), 'T' with the pty master in SCM_RIGHTS, 'R' (waiting on the exec
+ * fifo).  Parent to child: 'G' once the process is in its cgroup.  EOF
+ * from the child means it exec'd. */
+struct msg {
+	char kind;
+	int status;
+	char line[1024];
+};
+
+static void send_msg(int sock, const struct msg *m, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)m, sizeof *m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof cbuf;
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	}
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static noreturn void child_fail(int sock, c_err **err, int status)
+{
+	struct msg m = { 'E', status, "" };
+	char *line = c_err_line(*err);
+
+	snprintf(m.line, sizeof m.line, "%s", line ? line : "container setup failed");
+	free(line);
+	send_msg(sock, &m, -1);
+	_exit(status);
+}
+
+/* The command, looked up in the container's PATH as execvp would, so its
+ * absence is reported before anything waits. */
+static char *find_command(struct c_container *c, int *status, c_err **err)
+{
+	const char *cmd = c->argv[0], *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	bool denied = false;
+
+	*status = C_EXIT_NOTFOUND_CMD;
+	if (strchr(cmd, '/')) {
+		if (access(cmd, X_OK) == 0)
+			return strdup(cmd);
+		*status = errno == ENOENT ? C_EXIT_NOTFOUND_CMD : C_EXIT_NOEXEC;
+		c_err_sys(err, "exec", cmd);
+		return NULL;
+	}
+	for (char **e = c->env; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		char *full = NULL;
+		struct stat st;
+
+		if (asprintf(&full, "%.*s/%s", (int)n, n ? p : ".", cmd) < 0)
+			break;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(full, X_OK) == 0)
+				return full;
+			denied = true;
+		}
+		free(full);
+		p += n + (p[n] == ':');
+	}
+	*status = denied ? C_EXIT_NOEXEC : C_EXIT_NOTFOUND_CMD;
+	c_err_new(err, *status, denied ? EACCES : ENOENT, "exec %s: in $PATH %s", cmd, path);
+	return NULL;
+}
+
+/* A pty in the container's own devpts: the slave becomes the controlling
+ * terminal, stdio and /dev/console; the master goes to the parent. */
+static int open_terminal(int sock, c_err **err)
+{
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char slave_path[64];
+	int unlock = 0, n, slave, console;
+	struct msg m = { 'T', 0, "" };
+
+	if (master < 0)
+		return c_err_sys(err, "open", "/dev/ptmx");
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0)
+		return c_err_sys(err, "unlock pty", "/dev/ptmx");
+	snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", n);
+	slave = open(slave_path, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return c_err_sys(err, "open", slave_path);
+	console = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (console >= 0)
+		close(console);
+	if (console < 0 || mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return c_err_sys(err, "bind console", slave_path);
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return c_err_sys(err, "controlling terminal", slave_path);
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return c_err_sys(err, "dup", slave_path);
+	if (slave > 2)
+		close(slave);
+	send_msg(sock, &m, master);
+	return 0;
+}
+
+static int set_stdio(const int stdio[3], c_err **err)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (stdio[fd] >= 0 && stdio[fd] != fd && dup2(stdio[fd], fd) < 0)
+			return c_err_sys(err, "dup", "stdio");
+	if (setsid() < 0)
+		return c_err_sys(err, "setsid", "container");
+	return 0;
+}
+
+static int wait_for_start(int sock, const char *fifo_path, int fifo, c_err **err)
+{
+	struct msg m = { 'R', 0, "" };
+	char proc[64];
+	int fd;
+
+	send_msg(sock, &m, -1);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fifo);
+	fd = open(proc, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		return c_err_sys(err, "exec fifo", fifo_path);
+	close(fd);
+	close(fifo);
+	return 0;
+}
+
+/* --init: pid 1 reaps every child and forwards signals to the command; it
+ * exits with the command's status. */
+static noreturn void reaper(pid_t cmd)
+{
+	sigset_t all;
+	int status, code = C_EXIT_RUNTIME;
+
+	sigfillset(&all);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		pid_t p;
+
+		if (sig > 0 && sig != SIGCHLD)
+			kill(cmd, sig);
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+			if (p == cmd)
+				code = c_container_exit_code(status);
+		if (p < 0 && errno == ECHILD)
+			_exit(code);
+	}
+}
+
+static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o, int sock)
+{
+	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot };
+	_cleanup_free_ char *exe = NULL;
+	sigset_t none;
+	int fifo = -1, status = C_EXIT_RUNTIME;
+	c_err *err = NULL;
+	char go;
+
+	if (read(sock, &go, 1) != 1 || go != 'G')
+		_exit(C_EXIT_RUNTIME);
+	for (size_t k = 0; k < NNS; k++)
+		if (c->join_fd[k] >= 0 && setns(c->join_fd[k], namespaces[k].flag) < 0) {
+			c_err_sys(&err, "join namespace", namespaces[k].type);
+			child_fail(sock, &err, status);
+		}
+	if (c->new_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0) {
+		c_err_sys(&err, "unshare", "cgroup namespace");
+		child_fail(sock, &err, status);
+	}
+	if (o->exec_fifo) {
+		fifo = open(o->exec_fifo, O_PATH | O_CLOEXEC);
+		if (fifo < 0) {
+			c_err_sys(&err, "open", o->exec_fifo);
+			child_fail(sock, &err, status);
+		}
+	}
+	if (c_rootfs_setup(c->rootfs, &ro, &err) < 0 ||
+	    (c->terminal ? open_terminal(sock, &err) : set_stdio(o->stdio, &err)) < 0)
+		child_fail(sock, &err, status);
+	if ((c->clone_flags & CLONE_NEWUTS) && c->hostname &&
+	    sethostname(c->hostname, strlen(c->hostname)) < 0) {
+		c_err_sys(&err, "sethostname", c->hostname);
+		child_fail(sock, &err, status);
+	}
+	if ((c->clone_flags & CLONE_NEWUTS) && c->domainname &&
+	    setdomainname(c->domainname, strlen(c->domainname)) < 0) {
+		c_err_sys(&err, "setdomainname", c->domainname);
+		child_fail(sock, &err, status);
+	}
+	if (c_rlimits_apply(c->rlimits, c->nrlimits, &err) < 0 ||
+	    (c->ident.has_oom_score_adj && c_oom_score_adj(c->ident.oom_score_adj, &err) < 0) ||
+	    (c->seccomp && !c->ident.no_new_privs && c_seccomp_load(c->seccomp, &err) < 0) ||
+	    c_identity_switch(&c->ident, c->has_caps ? &c->caps : NULL, &err) < 0 ||
+	    (c->ident.no_new_privs && c_no_new_privs(&err) < 0) ||
+	    (c->seccomp && c->ident.no_new_privs && c_seccomp_load(c->seccomp, &err) < 0))
+		child_fail(sock, &err, status);
+	if (chdir(c->cwd) < 0) {
+		c_err_sys(&err, "chdir", c->cwd);
+		child_fail(sock, &err, status);
+	}
+	exe = find_command(c, &status, &err);
+	if (!exe)
+		child_fail(sock, &err, status);
+	if (o->exec_fifo && wait_for_start(sock, o->exec_fifo, fifo, &err) < 0)
+		child_fail(sock, &err, C_EXIT_RUNTIME);
+	if (o->init) {
+		sigset_t all;
+		pid_t cmd;
+
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		cmd = fork();
+		if (cmd < 0) {
+			c_err_sys(&err, "fork", "init");
+			child_fail(sock, &err, C_EXIT_RUNTIME);
+		}
+		if (cmd > 0) {
+			close(sock);
+			reaper(cmd);
+		}
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(exe, c->argv, c->env);
+	status = errno == ENOENT ? C_EXIT_NOTFOUND_CMD : C_EXIT_NOEXEC;
+	c_err_sys(&err, "exec", exe);
+	child_fail(sock, &err, status);
+}
+
+/* --- spawning, in the parent ---------------------------------------------------------- */
+
+static ssize_t recv_msg(int sock, struct msg *m, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { m, sizeof *m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(cm), sizeof *fd);
+	return n;
+}
+
+/* Until the child execs (EOF), waits at the fifo ('R'), or fails ('E'). */
+static int follow_child(int sock, pid_t pid, const char *id, int *pty, c_err **err)
+{
+	for (;;) {
+		struct msg m;
+		int fd = -1;
+		ssize_t n = recv_msg(sock, &m, &fd);
+
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return c_err_sys(err, "read from container", id);
+		if (m.kind == 'T') {
+			*pty = fd;
+			continue;
+		}
+		if (m.kind == 'R')
+			return 0;
+		if (fd >= 0)
+			close(fd);
+		m.line[sizeof m.line - 1] = '\0';
+		waitpid(pid, NULL, 0);
+		return c_err_new(err, m.status, 0, "container %s: %s", id, m.line);
+	}
+}
+
+int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t *pid,
+		      struct c_cgroup **cgroup, int *pty, c_err **err)
+{
+	json_t *resources = json_object_get(json_object_get(c->spec, "linux"), "resources");
+	struct c_cgroup *cg;
+	int sv[2];
+	pid_t child;
+
+	*pty = -1;
+	cg = c_cgroup_create(o->cgroup_path, resources, NULL, err);
+	if (!cg)
+		return c_err_wrap(err, "container %s", c->id);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		c_err_sys(err, "socketpair for", c->id);
+		goto fail;
+	}
+	/* fork semantics (no new stack) with the namespaces made at once */
+	child = (pid_t)syscall(SYS_clone, (unsigned long)c->clone_flags | SIGCHLD, NULL, NULL,
+			       NULL, NULL);
+	if (child < 0) {
+		c_err_sys(err, "clone", c->id);
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	if (child == 0) {
+		close(sv[0]);
+		child_main(c, o, sv[1]);
+	}
+	close(sv[1]);
+	if (c_cgroup_enter(cg, child, err) < 0 || write(sv[0], "G", 1) != 1 ||
+	    follow_child(sv[0], child, c->id, pty, err) < 0) {
+		if (!*err)
+			c_err_sys(err, "start", c->id);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		close(sv[0]);
+		if (*pty >= 0)
+			close(*pty);
+		*pty = -1;
+		goto fail;
+	}
+	close(sv[0]);
+	*pid = child;
+	*cgroup = cg;
+	return 0;
+fail:
+	c_cgroup_destroy(cg, &(c_err *){ NULL });
+	c_cgroup_free(cg);
+	if ((*err)->status < C_EXIT_RUNTIME)
+		(*err)->status = C_EXIT_RUNTIME;
+	return -1;
+}

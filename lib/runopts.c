@@ -1,0 +1,455 @@
+#include "runopts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "json.h"
+#include "rlimit.h"
+#include "state.h"
+
+int c_strv_push(struct c_strv *sv, const char *s)
+{
+	const char **v = realloc(sv->v, (sv->n + 2) * sizeof *v);
+
+	if (!v)
+		return -1;
+	v[sv->n++] = s;
+	v[sv->n] = NULL;
+	sv->v = v;
+	return 0;
+}
+
+void c_strv_free(struct c_strv *sv)
+{
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+static int oom(c_err **err)
+{
+	return c_err_new(err, C_EXIT_FAIL, ENOMEM, "runtime config");
+}
+
+/* obj[key], made an object when missing. */
+static json_t *object_at(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_object(v))
+		return v;
+	v = json_object();
+	return json_object_set_new(obj, key, v) < 0 ? NULL : v;
+}
+
+int c_parse_size(const char *option, const char *s, long long *out, c_err **err)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		goto bad;
+	switch (*end | 0x20) {
+	case 'k': v <<= 10; end++; break;
+	case 'm': v <<= 20; end++; break;
+	case 'g': v <<= 30; end++; break;
+	default: break;
+	}
+	if ((*end | 0x20) == 'b')
+		end++;
+	if (*end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return c_err_new(err, C_EXIT_USAGE, 0, "%s \"%s\": expected a size such as 64m", option, s);
+}
+
+/* A bundle's args are whole: a command given replaces them (an image's
+ * command and entrypoint were applied by lib/spec.h when unpacking). */
+static int set_args(json_t *process, const struct c_runopts *o, c_err **err)
+{
+	json_t *args = json_array(), *old = json_object_get(process, "args");
+
+	if (!args)
+		return oom(err);
+	if (o->entrypoint && *o->entrypoint)
+		json_array_append_new(args, json_string(o->entrypoint));
+	if (o->cmd && o->cmd[0]) {
+		for (const char *const *a = o->cmd; *a; a++)
+			json_array_append_new(args, json_string(*a));
+	} else if (!o->entrypoint && old) {
+		json_array_extend(args, old);
+	}
+	if (json_array_size(args) == 0) {
+		json_decref(args);
+		return c_err_new(err, C_EXIT_USAGE, 0, "no command: the image has none, give one");
+	}
+	return json_object_set_new(process, "args", args) < 0 ? oom(err) : 0;
+}
+
+/* -e K=V replaces K; -e K takes K from our environment, or drops it. */
+static int set_env(json_t *process, const struct c_strv *env, c_err **err)
+{
+	json_t *list = json_object_get(process, "env");
+
+	if (!json_is_array(list)) {
+		list = json_array();
+		if (json_object_set_new(process, "env", list) < 0)
+			return oom(err);
+	}
+	for (size_t i = 0; i < env->n; i++) {
+		const char *e = env->v[i], *eq = strchr(e, '=');
+		size_t klen = eq ? (size_t)(eq - e) : strlen(e);
+		_cleanup_free_ char *kv = NULL;
+		json_t *v;
+		size_t j;
+
+		if (klen == 0)
+			return c_err_new(err, C_EXIT_USAGE, 0, "--env \"%s\": no name", e);
+		if (!eq) {
+			const char *host = getenv(e);
+
+			if (!host)
+				continue;
+			if (asprintf(&kv, "%s=%s", e, host) < 0) {
+				kv = NULL;
+				return oom(err);
+			}
+			e = kv;
+		}
+		json_array_foreach(list, j, v) {
+			const char *s = json_string_value(v);
+
+			if (s && !strncmp(s, e, klen) && s[klen] == '=')
+				break;
+		}
+		if (j < json_array_size(list))
+			json_array_set_new(list, j, json_string(e));
+		else
+			json_array_append_new(list, json_string(e));
+	}
+	return 0;
+}
+
+static int set_user(json_t *process, const char *user, c_err **err)
+{
+	unsigned long uid, gid;
+	char *end;
+	json_t *u;
+
+	uid = strtoul(user, &end, 10);
+	gid = uid;
+	if (end != user && *end == ':')
+		gid = strtoul(end + 1, &end, 10);
+	if (end == user || *end)
+		return c_err_new(err, C_EXIT_USAGE, 0,
+				 "--user \"%s\": a name is resolved in the image's /etc/passwd only "
+				 "when c-run unpacks the image; give UID[:GID] for a bundle", user);
+	u = json_pack("{s:I,s:I}", "uid", (json_int_t)uid, "gid", (json_int_t)gid);
+	return json_object_set_new(process, "user", u) < 0 ? oom(err) : 0;
+}
+
+static int add_mount(json_t *spec, const char *dest, const char *type, const char *source,
+		     json_t *options, c_err **err)
+{
+	json_t *mounts = json_object_get(spec, "mounts");
+	json_t *m = json_pack("{s:s,s:s,s:s,s:o}", "destination", dest, "type", type, "source",
+			      source, "options", options);
+
+	if (!json_is_array(mounts)) {
+		mounts = json_array();
+		json_object_set_new(spec, "mounts", mounts);
+	}
+	if (!m || json_array_append_new(mounts, m) < 0)
+		return oom(err);
+	return 0;
+}
+
+/* A named volume's directory, made on first use. */
+static char *volume_dir(const char *volumes, const char *name, c_err **err)
+{
+	char *data = NULL;
+	_cleanup_free_ char *top = NULL;
+
+	if (c_state_check_id(name, "volume name", err) < 0)
+		return NULL;
+	if (!volumes) {
+		c_err_new(err, C_EXIT_USAGE, 0, "volume %s: no volume directory", name);
+		return NULL;
+	}
+	if (asprintf(&top, "%s/%s", volumes, name) < 0 || asprintf(&data, "%s/_data", top) < 0) {
+		oom(err);
+		return NULL;
+	}
+	if ((mkdir(volumes, 0700) < 0 && errno != EEXIST) ||
+	    (mkdir(top, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(data, 0755) < 0 && errno != EEXIST)) {
+		c_err_sys(err, "volume", data);
+		free(data);
+		return NULL;
+	}
+	return data;
+}
+
+static int add_volume(json_t *spec, const char *arg, const char *volumes, c_err **err)
+{
+	_cleanup_free_ char *copy = strdup(arg), *source = NULL;
+	char *host, *ctr, *mode;
+	bool ro = false;
+
+	if (!copy)
+		return oom(err);
+	host = copy;
+	ctr = strchr(host, ':');
+	if (!ctr || !*host)
+		return c_err_new(err, C_EXIT_USAGE, 0, "--volume \"%s\": expected SOURCE:DEST[:ro]",
+				 arg);
+	*ctr++ = '\0';
+	mode = strchr(ctr, ':');
+	if (mode) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") && strcmp(mode, "rw"))
+			return c_err_new(err, C_EXIT_USAGE, 0, "--volume \"%s\": unknown mode \"%s\"",
+					 arg, mode);
+		ro = !strcmp(mode, "ro");
+	}
+	if (ctr[0] != '/')
+		return c_err_new(err, C_EXIT_USAGE, 0,
+				 "--volume \"%s\": the destination must be absolute", arg);
+	if (host[0] == '/') {
+		source = strdup(host);
+		if (!source)
+			return oom(err);
+	} else if (!(source = volume_dir(volumes, host, err))) {
+		return -1;
+	}
+	return add_mount(spec, ctr, "bind", source,
+			 json_pack("[s,s]", "rbind", ro ? "ro" : "rw"), err);
+}
+
+static int add_tmpfs(json_t *spec, const char *arg, c_err **err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *opts;
+	json_t *list;
+
+	if (!copy)
+		return oom(err);
+	opts = strchr(copy, ':');
+	if (opts)
+		*opts++ = '\0';
+	if (copy[0] != '/')
+		return c_err_new(err, C_EXIT_USAGE, 0, "--tmpfs \"%s\": must be absolute", arg);
+	list = json_pack("[s,s,s]", "noexec", "nosuid", "nodev");
+	for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ","))
+		json_array_append_new(list, json_string(o));
+	return add_mount(spec, copy, "tmpfs", "tmpfs", list, err);
+}
+
+static int set_network(json_t *spec, const char *network, c_err **err)
+{
+	json_t *list = json_object_get(json_object_get(spec, "linux"), "namespaces"), *ns;
+	size_t i;
+
+	json_array_foreach(list, i, ns)
+		if (!strcmp(json_string_value(json_object_get(ns, "type")) ?: "", "network"))
+			break;
+	if (!strcmp(network, "none") || !strcmp(network, "bridge"))
+		return 0;
+	if (!strcmp(network, "host")) {
+		if (i < json_array_size(list))
+			json_array_remove(list, i);
+		return 0;
+	}
+	if (!strncmp(network, "ns:", 3) && network[3] == '/') {
+		if (i == json_array_size(list))
+			json_array_append_new(list, json_pack("{s:s}", "type", "network"));
+		json_object_set_new(json_array_get(list, i), "path", json_string(network + 3));
+		return 0;
+	}
+	return c_err_new(err, C_EXIT_USAGE, 0,
+			 "--network \"%s\": expected none, host or ns:PATH", network);
+}
+
+static int set_resources(json_t *spec, const struct c_runopts *o, c_err **err)
+{
+	json_t *res = object_at(object_at(spec, "linux"), "resources");
+	long long memory = 0, swap = 0;
+	char *end;
+
+	if (!res)
+		return oom(err);
+	if (o->memory) {
+		if (c_parse_size("--memory", o->memory, &memory, err) < 0)
+			return -1;
+		json_object_set_new(object_at(res, "memory"), "limit", json_integer(memory));
+	}
+	if (o->memory_swap) {
+		if (!strcmp(o->memory_swap, "-1"))
+			swap = -1;
+		else if (c_parse_size("--memory-swap", o->memory_swap, &swap, err) < 0)
+			return -1;
+		if (!o->memory)
+			return c_err_new(err, C_EXIT_USAGE, 0, "--memory-swap needs --memory");
+		json_object_set_new(object_at(res, "memory"), "swap", json_integer(swap));
+	}
+	if (o->cpus) {
+		double cpus = strtod(o->cpus, &end);
+
+		if (*end || end == o->cpus || cpus <= 0)
+			return c_err_new(err, C_EXIT_USAGE, 0, "--cpus \"%s\": expected a number",
+					 o->cpus);
+		json_object_set_new(object_at(res, "cpu"), "period", json_integer(100000));
+		json_object_set_new(object_at(res, "cpu"), "quota",
+				    json_integer((json_int_t)(cpus * 100000)));
+	}
+	if (o->cpu_shares) {
+		long shares = strtol(o->cpu_shares, &end, 10);
+
+		if (*end || end == o->cpu_shares || shares < 2)
+			return c_err_new(err, C_EXIT_USAGE, 0, "--cpu-shares \"%s\": expected 2 or more",
+					 o->cpu_shares);
+		json_object_set_new(object_at(res, "cpu"), "shares", json_integer(shares));
+	}
+	if (o->cpuset_cpus)
+		json_object_set_new(object_at(res, "cpu"), "cpus", json_string(o->cpuset_cpus));
+	if (o->pids_limit) {
+		long limit = strtol(o->pids_limit, &end, 10);
+
+		if (*end || end == o->pids_limit || limit == 0 || limit < -1)
+			return c_err_new(err, C_EXIT_USAGE, 0,
+					 "--pids-limit \"%s\": expected a positive number or -1",
+					 o->pids_limit);
+		json_object_set_new(object_at(res, "pids"), "limit", json_integer(limit));
+	}
+	return 0;
+}
+
+static int set_rlimits(json_t *process, const struct c_strv *ulimits, c_err **err)
+{
+	json_t *list = json_object_get(process, "rlimits");
+
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(process, "rlimits", list);
+	}
+	for (size_t i = 0; i < ulimits->n; i++) {
+		struct c_rlimit rl;
+		json_t *one, *v;
+		size_t j;
+
+		if (c_rlimit_parse_ulimit(ulimits->v[i], &rl, err) < 0)
+			return -1;
+		one = c_rlimits_to_json(&rl, 1);
+		if (!one)
+			return oom(err);
+		/* replaces the default for the same limit */
+		json_array_foreach(list, j, v)
+			if (json_equal(json_object_get(v, "type"),
+				       json_object_get(json_array_get(one, 0), "type")))
+				break;
+		if (j < json_array_size(list))
+			json_array_set(list, j, json_array_get(one, 0));
+		else
+			json_array_append(list, json_array_get(one, 0));
+		json_decref(one);
+	}
+	return 0;
+}
+
+static int set_security(json_t *spec, json_t *process, const struct c_runopts *o, c_err **err)
+{
+	json_t *annotations = object_at(spec, "annotations"), *caps;
+	struct c_caps_docker d = { o->privileged, o->cap_add.v, o->cap_add.n, o->cap_drop.v,
+				   o->cap_drop.n };
+	struct c_caps set = { 0 }, ours;
+	bool present;
+	uint64_t now;
+	int last;
+
+	/* "every capability" is every one c-run has, as podman takes it: the
+	 * kernel's full list would fail where the bounding set lacks some */
+	if (c_cap_last(&last, err) < 0 || c_caps_current(&ours, err) < 0 ||
+	    c_caps_parse(process, last, &set, &present, err) < 0)
+		return -1;
+	now = present ? set.bounding : c_caps_docker_default();
+	if (c_caps_tweak(&now, ours.bounding, last, &d, err) < 0)
+		return -1;
+	set = (struct c_caps){ now, now, now, 0, 0 };
+	caps = c_caps_to_json(&set);
+	if (!caps || json_object_set_new(process, "capabilities", caps) < 0)
+		return oom(err);
+	if (o->privileged) {
+		json_t *lx = object_at(spec, "linux");
+
+		json_object_del(lx, "maskedPaths");
+		json_object_del(lx, "readonlyPaths");
+		json_object_set_new(annotations, "io.c-tools.seccomp", json_string("unconfined"));
+	}
+	for (size_t i = 0; i < o->security_opts.n; i++) {
+		const char *s = o->security_opts.v[i];
+
+		if (!strcmp(s, "seccomp=unconfined") || !strcmp(s, "seccomp:unconfined")) {
+			json_object_set_new(annotations, "io.c-tools.seccomp",
+					    json_string("unconfined"));
+			json_object_del(object_at(spec, "linux"), "seccomp");
+		} else if (!strncmp(s, "seccomp=", 8)) {
+			c_err *e = NULL;
+			json_t *profile = c_json_load_file(s + 8, 1 << 20, &e);
+
+			if (!profile)
+				return *err = e, c_err_wrap(err, "--security-opt %s", s);
+			json_object_set_new(object_at(spec, "linux"), "seccomp", profile);
+		} else if (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges=true") ||
+			   !strcmp(s, "no-new-privileges:true")) {
+			json_object_set_new(process, "noNewPrivileges", json_true());
+		} else if (!strcmp(s, "no-new-privileges=false")) {
+			json_object_set_new(process, "noNewPrivileges", json_false());
+		} else {
+			return c_err_new(err, C_EXIT_USAGE, 0, "--security-opt \"%s\": unknown", s);
+		}
+	}
+	return 0;
+}
+
+int c_runopts_apply(json_t *spec, const struct c_runopts *o, c_err **err)
+{
+	json_t *process = object_at(spec, "process");
+
+	if (!process)
+		return oom(err);
+	if (set_args(process, o, err) < 0 || set_env(process, &o->env, err) < 0)
+		return -1;
+	if (o->workdir && o->workdir[0] != '/')
+		return c_err_new(err, C_EXIT_USAGE, 0, "--workdir \"%s\": must be absolute",
+				 o->workdir);
+	if (o->workdir)
+		json_object_set_new(process, "cwd", json_string(o->workdir));
+	if (o->user && set_user(process, o->user, err) < 0)
+		return -1;
+	if (o->tty)
+		json_object_set_new(process, "terminal", json_true());
+	if (o->hostname)
+		json_object_set_new(spec, "hostname", json_string(o->hostname));
+	if (o->read_only)
+		json_object_set_new(object_at(spec, "root"), "readonly", json_true());
+	for (size_t i = 0; i < o->volumes.n; i++)
+		if (add_volume(spec, o->volumes.v[i], o->volumes_dir, err) < 0)
+			return -1;
+	for (size_t i = 0; i < o->tmpfs.n; i++)
+		if (add_tmpfs(spec, o->tmpfs.v[i], err) < 0)
+			return -1;
+	if ((o->network && set_network(spec, o->network, err) < 0) ||
+	    set_resources(spec, o, err) < 0 || set_rlimits(process, &o->ulimits, err) < 0 ||
+	    set_security(spec, process, o, err) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* runopts.h — docker run's options, applied to an OCI runtime config.
+ *
+ * c-run's front for people takes docker's spelling and meaning, and turns
+ * each option into the part of config.json it stands for, so the engine
+ * (lib/container.h) knows only the OCI config:
+ *   CMD, --entrypoint    process.args (CMD replaces the image's Cmd;
+ *                        --entrypoint "" clears the Entrypoint)
+ *   -e K=V, -e K         process.env (K alone: from c-run's environment)
+ *   -w                   process.cwd
+ *   -u UID[:GID]         process.user (names are resolved when the image is
+ *                        unpacked: lib/spec.h)
+ *   -t                   process.terminal
+ *   --hostname           hostname
+ *   -v HOST:CTR[:ro]     a bind mount (HOST absolute); -v NAME:CTR a named
+ *                        volume, the directory volumes_dir/NAME/_data,
+ *                        made on first use
+ *   --tmpfs CTR[:OPTS]   a tmpfs (docker's default options noexec, nosuid,
+ *                        nodev)
+ *   --read-only          root.readonly
+ *   --network            none (a new network namespace: loopback only),
+ *                        host (no network namespace), ns:PATH (join it)
+ *   --memory, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus,
+ *   --pids-limit         linux.resources
+ *   --ulimit NAME=S[:H]  process.rlimits
+ *   --cap-add, --cap-drop, --privileged
+ *                        process.capabilities (--privileged: every
+ *                        capability, no seccomp, no masked or read-only
+ *                        paths, /sys writable)
+ *   --security-opt seccomp=FILE|unconfined, no-new-privileges[=true|false]
+ * Sizes take docker's suffixes (b, k, m, g).  Bad values are usage errors
+ * (C_EXIT_USAGE) naming the option.
+ */
+#ifndef C_RUNOPTS_H
+#define C_RUNOPTS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+struct c_strv {
+	const char **v;
+	size_t n;
+};
+
+struct c_runopts {
+	const char *const *cmd; /* NULL-terminated, may be empty */
+	const char *entrypoint; /* NULL: the image's */
+	const char *workdir, *user, *hostname, *network;
+	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *pids_limit;
+	const char *volumes_dir; /* for named volumes */
+	struct c_strv env, volumes, tmpfs, ulimits, cap_add, cap_drop, security_opts;
+	bool tty, read_only, privileged;
+};
+
+/* Append to a c_strv (its array grows); for option parsing. */
+int c_strv_push(struct c_strv *sv, const char *s);
+void c_strv_free(struct c_strv *sv);
+
+/* Apply o to spec, in place. */
+int c_runopts_apply(json_t *spec, const struct c_runopts *o, c_err **err);
+
+/* docker's size: a number with an optional b, k, m or g (and "b" after the
+ * unit) suffix, in bytes. */
+int c_parse_size(const char *option, const char *s, long long *out, c_err **err);
+
+#endif

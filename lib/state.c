@@ -1,0 +1,341 @@
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "file.h"
+#include "json.h"
+#include "lock.h"
+#include "spec.h"
+
+#define STATE_MAX (1 << 20)
+
+char *c_state_default_root(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char *out;
+
+	if (geteuid() == 0 || !xdg || !*xdg)
+		return strdup("/run/c-run");
+	return asprintf(&out, "%s/c-run", xdg) < 0 ? NULL : out;
+}
+
+int c_state_check_id(const char *id, const char *what, c_err **err)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > C_STATE_ID_MAX)
+		return c_err_new(err, C_EXIT_USAGE, 0, "%s \"%s\": must be 1 to %d characters",
+				 what, id, C_STATE_ID_MAX);
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return c_err_new(err, C_EXIT_USAGE, 0,
+					 "%s \"%s\": only [A-Za-z0-9][A-Za-z0-9_.-]* allowed",
+					 what, id);
+	}
+	return 0;
+}
+
+unsigned long long c_proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, sizeof buf - 1)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the command name may hold spaces and parentheses: skip to its end */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* state is field 3; starttime is field 22 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			  "%*d %*d %*d %llu", &start) != 1)
+		return 0;
+	/* a zombie has exited: its status waits for its parent, the process is gone */
+	return p[2] == 'Z' ? 0 : start;
+}
+
+static int set_str(json_t *o, const char *key, const char *v)
+{
+	return v ? json_object_set_new(o, key, json_string(v)) : 0;
+}
+
+static json_t *to_json(const struct c_state *s, bool oci_only)
+{
+	json_t *o = json_object(), *own;
+
+	if (!o)
+		return NULL;
+	set_str(o, "ociVersion", C_SPEC_OCI_VERSION);
+	set_str(o, "id", s->id);
+	set_str(o, "status", c_status_name(c_state_status(s)));
+	if (s->pid > 0 && c_state_status(s) != C_STATUS_STOPPED)
+		json_object_set_new(o, "pid", json_integer(s->pid));
+	set_str(o, "bundle", s->bundle);
+	if (s->annotations)
+		json_object_set(o, "annotations", s->annotations);
+	if (oci_only)
+		return o;
+	own = json_object();
+	json_object_set_new(o, "c-tools", own);
+	set_str(own, "name", s->name);
+	set_str(own, "image", s->image);
+	set_str(own, "cgroup", s->cgroup);
+	set_str(own, "created", s->created);
+	json_object_set_new(own, "pid", json_integer(s->pid));
+	json_object_set_new(own, "startTime", json_integer((json_int_t)s->start_time));
+	json_object_set_new(own, "exitCode", json_integer(s->exit_code));
+	json_object_set_new(own, "oomKilled", json_boolean(s->oom_killed));
+	return o;
+}
+
+json_t *c_state_oci(const struct c_state *s)
+{
+	return to_json(s, true);
+}
+
+int c_state_save(const struct c_state *s, c_err **err)
+{
+	_cleanup_json_ json_t *o = to_json(s, false);
+	_cleanup_free_ char *path = NULL;
+
+	if (!o || asprintf(&path, "%s/state.json", s->dir) < 0) {
+		path = NULL;
+		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "state of %s", s->id);
+	}
+	return c_json_write_file(path, o, 0600, err);
+}
+
+static char *dup_field(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? strdup(v) : NULL;
+}
+
+static int read_state(const char *root, const char *id, struct c_state *s, c_err **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_json_ json_t *o = NULL;
+	json_t *own;
+
+	memset(s, 0, sizeof *s);
+	s->exit_code = -1;
+	if (asprintf(&path, "%s/%s/state.json", root, id) < 0) {
+		path = NULL;
+		return c_err_sys(err, "state of", id);
+	}
+	o = c_json_load_file(path, STATE_MAX, err);
+	if (!o)
+		return -1;
+	own = json_object_get(o, "c-tools");
+	if (asprintf(&s->dir, "%s/%s", root, id) < 0) {
+		s->dir = NULL;
+		return c_err_sys(err, "state of", id);
+	}
+	s->id = dup_field(o, "id");
+	s->bundle = dup_field(o, "bundle");
+	s->name = dup_field(own, "name");
+	s->image = dup_field(own, "image");
+	s->cgroup = dup_field(own, "cgroup");
+	s->created = dup_field(own, "created");
+	s->pid = (pid_t)json_integer_value(json_object_get(own, "pid"));
+	s->start_time = (unsigned long long)json_integer_value(json_object_get(own, "startTime"));
+	s->exit_code = (int)json_integer_value(json_object_get(own, "exitCode"));
+	s->oom_killed = json_is_true(json_object_get(own, "oomKilled"));
+	s->annotations = json_incref(json_object_get(o, "annotations"));
+	if (!s->id) {
+		c_state_clear(s);
+		return c_err_new(err, C_EXIT_DATA, 0, "%s: no id", path);
+	}
+	return 0;
+}
+
+void c_state_clear(struct c_state *s)
+{
+	free(s->dir);
+	free(s->id);
+	free(s->bundle);
+	free(s->name);
+	free(s->image);
+	free(s->cgroup);
+	free(s->created);
+	json_decref(s->annotations);
+	memset(s, 0, sizeof *s);
+}
+
+void c_state_list_free(struct c_state *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		c_state_clear(&list[i]);
+	free(list);
+}
+
+int c_state_list(const char *root, struct c_state **out, size_t *n, c_err **err)
+{
+	DIR *d = opendir(root);
+	struct c_state *list = NULL;
+	struct dirent *de;
+	size_t len = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : c_err_sys(err, "open state root", root);
+	while ((de = readdir(d))) {
+		struct c_state s, *grown;
+		c_err *e = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		/* a directory being made or removed right now has no state yet */
+		if (read_state(root, de->d_name, &s, &e) < 0) {
+			c_err_free(&e);
+			continue;
+		}
+		grown = realloc(list, (len + 1) * sizeof *list);
+		if (!grown) {
+			c_state_clear(&s);
+			c_state_list_free(list, len);
+			closedir(d);
+			return c_err_sys(err, "list", root);
+		}
+		list = grown;
+		list[len++] = s;
+	}
+	closedir(d);
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+int c_state_load(const char *root, const char *what, struct c_state *s, c_err **err)
+{
+	struct c_state *list;
+	size_t n, found = SIZE_MAX, matches = 0;
+
+	if (c_state_list(root, &list, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
+		if (!strcmp(list[i].id, what) || (list[i].name && !strcmp(list[i].name, what)))
+			found = i;
+	for (size_t i = 0; i < n && found == SIZE_MAX; i++)
+		if (!strncmp(list[i].id, what, strlen(what)))
+			matches++;
+	for (size_t i = 0; i < n && found == SIZE_MAX && matches == 1; i++)
+		if (!strncmp(list[i].id, what, strlen(what)))
+			found = i;
+	if (found == SIZE_MAX) {
+		c_state_list_free(list, n);
+		return matches > 1 ? c_err_new(err, C_EXIT_USAGE, 0, "container %s: ambiguous", what)
+				   : c_err_new(err, C_EXIT_NOTFOUND, 0, "no such container: %s", what);
+	}
+	*s = list[found];
+	memset(&list[found], 0, sizeof list[found]);
+	c_state_list_free(list, n);
+	return 0;
+}
+
+static int root_lock(const char *root, c_err **err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (mkdir(root, 0700) < 0 && errno != EEXIST)
+		return c_err_sys(err, "mkdir", root);
+	if (asprintf(&path, "%s/.lock", root) < 0) {
+		path = NULL;
+		return c_err_sys(err, "lock", root);
+	}
+	return c_lock(path, 0, err);
+}
+
+int c_state_add(const char *root, struct c_state *s, c_err **err)
+{
+	struct c_state *list;
+	bool taken = false;
+	size_t n;
+	int lock = root_lock(root, err), rc = -1;
+
+	if (lock < 0)
+		return -1;
+	if (c_state_list(root, &list, &n, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n && !taken; i++) {
+		if (!s->name || !list[i].name || strcmp(list[i].name, s->name))
+			continue;
+		c_err_new(err, C_EXIT_FAIL, EEXIST, "container name %s (%s)", s->name, list[i].id);
+		taken = true;
+	}
+	c_state_list_free(list, n);
+	if (taken)
+		goto out;
+	if (asprintf(&s->dir, "%s/%s", root, s->id) < 0) {
+		s->dir = NULL;
+		c_err_sys(err, "state of", s->id);
+		goto out;
+	}
+	if (mkdir(s->dir, 0700) < 0) {
+		c_err_sys(err, "container", s->id);
+		/* the directory is another container's: not ours to clean up */
+		free(s->dir);
+		s->dir = NULL;
+		goto out;
+	}
+	rc = c_state_save(s, err);
+	if (rc < 0)
+		rmdir(s->dir);
+out:
+	c_unlock(lock);
+	return rc;
+}
+
+int c_state_remove(const char *root, const struct c_state *s, c_err **err)
+{
+	int lock = root_lock(root, err);
+
+	if (lock < 0)
+		return -1;
+	c_remove_tree(s->dir);
+	c_unlock(lock);
+	if (access(s->dir, F_OK) == 0)
+		return c_err_new(err, C_EXIT_FAIL, 0, "remove %s: not everything could go", s->dir);
+	return 0;
+}
+
+enum c_status c_state_status(const struct c_state *s)
+{
+	char fifo[PATH_MAX];
+
+	if (s->pid <= 0)
+		return C_STATUS_CREATING;
+	if (s->start_time == 0 || c_proc_start_time(s->pid) != s->start_time)
+		return C_STATUS_STOPPED;
+	snprintf(fifo, sizeof fifo, "%s/exec.fifo", s->dir);
+	return access(fifo, F_OK) == 0 ? C_STATUS_CREATED : C_STATUS_RUNNING;
+}
+
+const char *c_status_name(enum c_status st)
+{
+	static const char *const names[] = { "creating", "created", "running", "stopped" };
+
+	return names[st];
+}

@@ -1,0 +1,90 @@
+/* state.h — what c-run knows about its containers, one directory each under
+ * the state root (runc's --root; default /run/c-run as root, else
+ * $XDG_RUNTIME_DIR/c-run):
+ *
+ *   ROOT/.lock          flock held while a container is added or removed, so
+ *                       ids and names stay unique
+ *   ROOT/ID/state.json  the OCI state (ociVersion, id, status, pid, bundle,
+ *                       annotations) plus c-run's own under "c-tools":
+ *                       name, image, created, the pid's start time (so a
+ *                       recycled pid is not taken for the container), the
+ *                       cgroup path, the exit code and whether the OOM
+ *                       killer struck, once known
+ *   ROOT/ID/config.json the runtime config as applied (options included),
+ *                       which exec and delete read again
+ *   ROOT/ID/exec.fifo   while created: the container's process blocks
+ *                       opening it for writing until `start` opens it
+ *
+ * state.json is replaced atomically; the status is not stored but read off
+ * the process: "created" while the fifo is there and the process lives,
+ * "running" while it lives, "stopped" after.
+ */
+#ifndef C_STATE_H
+#define C_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+#define C_STATE_ID_MAX 128
+
+enum c_status {
+	C_STATUS_CREATING,
+	C_STATUS_CREATED,
+	C_STATUS_RUNNING,
+	C_STATUS_STOPPED,
+};
+
+struct c_state {
+	char *dir; /* ROOT/ID */
+	char *id, *bundle, *name, *image, *cgroup, *created;
+	pid_t pid;                     /* 0 before the process exists */
+	unsigned long long start_time; /* of pid, from /proc/PID/stat */
+	int exit_code;                 /* -1 while unknown */
+	bool oom_killed;
+	json_t *annotations;           /* owned; may be NULL */
+};
+
+/* The default state root; caller frees. */
+char *c_state_default_root(void);
+
+/* ID of [A-Za-z0-9][A-Za-z0-9_.-]*, at most C_STATE_ID_MAX: ids and names
+ * become directory names. */
+int c_state_check_id(const char *id, const char *what, c_err **err);
+
+/* Make ROOT/ID under the root's lock; fails (exit 1, EEXIST) when the id or,
+ * if set, s->name is taken by another container.  s->dir is set on success
+ * only. */
+int c_state_add(const char *root, struct c_state *s, c_err **err);
+
+/* Write ROOT/ID/state.json from s. */
+int c_state_save(const struct c_state *s, c_err **err);
+
+/* The container called what, by id, unique id prefix, or name (exit 4 when
+ * none). */
+int c_state_load(const char *root, const char *what, struct c_state *s, c_err **err);
+
+/* Every container (ids in directory order); caller frees with
+ * c_state_list_free. */
+int c_state_list(const char *root, struct c_state **out, size_t *n, c_err **err);
+void c_state_list_free(struct c_state *list, size_t n);
+
+/* The live status, from the process and the fifo. */
+enum c_status c_state_status(const struct c_state *s);
+const char *c_status_name(enum c_status st);
+
+/* The OCI state JSON (the spec's fields only), for `c-run state`. */
+json_t *c_state_oci(const struct c_state *s);
+
+/* Remove ROOT/ID under the root's lock. */
+int c_state_remove(const char *root, const struct c_state *s, c_err **err);
+
+void c_state_clear(struct c_state *s);
+
+/* The start time of pid (field 22 of /proc/PID/stat), 0 when it is gone. */
+unsigned long long c_proc_start_time(pid_t pid);
+
+#endif
