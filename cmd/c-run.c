@@ -309,8 +309,7 @@ static int write_pid_file(const char *path, pid_t pid, c_err **err)
 	return c_write_file_atomic(path, buf, (size_t)n, 0644, err);
 }
 
-enum { OPT_BUNDLE = 300, OPT_PID_FILE, OPT_CONSOLE_SOCKET, OPT_NO_PIVOT, OPT_FORCE, OPT_ALL,
-       OPT_IGNORED, OPT_DETACH };
+enum { OPT_PID_FILE = 300, OPT_CONSOLE_SOCKET, OPT_NO_PIVOT, OPT_IGNORED };
 
 static const struct option create_options[] = {
 	{ "bundle", required_argument, NULL, 'b' },
