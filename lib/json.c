@@ -29,7 +29,7 @@ json_t *c_json_load_file(const char *path, size_t max, c_err **err)
 	return c_json_parse(buf, len, path, err);
 }
 
-static const char *type_name(json_type t)
+const char *c_json_kind_name(json_type t)
 {
 	switch (t) {
 	case JSON_OBJECT:
@@ -55,7 +55,7 @@ const char *c_json_type_name(const json_t *v)
 {
 	if (!v)
 		return "nothing";
-	return type_name(json_typeof(v));
+	return c_json_kind_name(json_typeof(v));
 }
 
 static bool has_type(const json_t *v, json_type want)
@@ -84,7 +84,7 @@ int c_json_get(json_t *obj, const char *where, const char *key, json_type type,
 	}
 	if (!has_type(v, type))
 		return c_err_new(err, C_EXIT_DATA, 0, "field %s%s%s: expected %s, got %s",
-				 where ? where : "", dot, key, type_name(type),
+				 where ? where : "", dot, key, c_json_kind_name(type),
 				 c_json_type_name(v));
 	*out = v;
 	return 0;

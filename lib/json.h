@@ -46,6 +46,8 @@ int c_json_get_bool(json_t *obj, const char *where, const char *key, bool requir
 
 /* The name of a JSON type for messages ("string", "object", ...). */
 const char *c_json_type_name(const json_t *v);
+/* The same word for a type: "object", "integer", ... */
+const char *c_json_kind_name(json_type t);
 
 /* Serialize compactly, keys in insertion order (the order of an OCI document
  * is part of its digest).  Caller frees. */

@@ -200,27 +200,13 @@ static int bad_errno(struct parse *p, int errnum, const char *path, const char *
 
 /* --- typed access to the profile ------------------------------------------------ */
 
-static const char *type_word(json_type t)
-{
-	switch (t) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	default:
-		return "integer";
-	}
-}
-
 /* NULL when v is of type t, else what is wrong with it (in buf).  Strings
  * hold no NUL: jansson refuses "\u0000" unless told otherwise. */
 static const char *type_problem(json_t *v, json_type t, char buf[64])
 {
 	if (json_typeof(v) == t)
 		return NULL;
-	snprintf(buf, 64, "expected %s, got %s", type_word(t), c_json_type_name(v));
+	snprintf(buf, 64, "expected %s, got %s", c_json_kind_name(t), c_json_type_name(v));
 	return buf;
 }
 
