@@ -138,16 +138,27 @@ static char *container_data_dir(const char *id)
 
 /* The overlay's upper and work dirs, beside whatever else c-run keeps for
  * the container on disk. */
-static int make_upper(const char *data, char **upper, char **work, c_err **err)
+/* $C_ROOT/containers/ID, and $C_ROOT/containers, when missing. */
+static int make_data_dir(const char *data, c_err **err)
 {
 	_cleanup_free_ char *parent = strdup(data);
 
-	if (!parent || asprintf(upper, "%s/upper", data) < 0 || asprintf(work, "%s/work", data) < 0)
+	if (!parent)
 		return c_err_sys(err, "allocate", data);
 	*strrchr(parent, '/') = '\0';
 	if ((mkdir(parent, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(data, 0700) < 0 && errno != EEXIST) ||
-	    mkdir(*upper, 0755) < 0 || mkdir(*work, 0700) < 0)
+	    (mkdir(data, 0700) < 0 && errno != EEXIST))
+		return c_err_sys(err, "mkdir", data);
+	return 0;
+}
+
+static int make_upper(const char *data, char **upper, char **work, c_err **err)
+{
+	if (asprintf(upper, "%s/upper", data) < 0 || asprintf(work, "%s/work", data) < 0)
+		return c_err_sys(err, "allocate", data);
+	if (make_data_dir(data, err) < 0)
+		return -1;
+	if (mkdir(*upper, 0755) < 0 || mkdir(*work, 0700) < 0)
 		return c_err_sys(err, "mkdir", data);
 	return 0;
 }
@@ -691,18 +702,12 @@ static json_t *run_spec(struct run_args *a, const char *id, char **bundle, c_err
 		return *bundle ? load_spec(*bundle, err) : (c_err_sys(err, "bundle", a->target), NULL);
 	}
 	data = container_data_dir(id);
-	if (!data || asprintf(bundle, "%s/bundle", data) < 0)
-		return c_err_sys(err, "allocate", id), NULL;
-	{
-		_cleanup_free_ char *parent = strdup(data), *top = NULL;
-
-		if (!parent)
-			return c_err_sys(err, "allocate", id), NULL;
-		top = strdup(parent);
-		*strrchr(top, '/') = '\0';
-		if ((mkdir(top, 0700) < 0 && errno != EEXIST) || mkdir(data, 0700) < 0)
-			return c_err_sys(err, "mkdir", data), NULL;
+	if (!data || asprintf(bundle, "%s/bundle", data) < 0) {
+		c_err_sys(err, "allocate", id);
+		return NULL;
 	}
+	if (make_data_dir(data, err) < 0)
+		return NULL;
 	store = c_store_open(NULL, err);
 	if (!store)
 		return NULL;
