@@ -11,11 +11,13 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "cleanup.h"
@@ -24,10 +26,13 @@
 #include "err.h"
 #include "file.h"
 #include "json.h"
+#include "logfile.h"
+#include "monitor.h"
 #include "runopts.h"
 #include "state.h"
 #include "store.h"
 #include "supervise.h"
+#include "timefmt.h"
 #include "unpack.h"
 
 static const char usage[] =
@@ -93,14 +98,10 @@ static char *new_id(void)
 
 static char *now_rfc3339(void)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[64], *out;
+	char buf[C_RFC3339_MAX];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	return asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0 ? NULL : out;
+	c_time_rfc3339(NULL, buf);
+	return strdup(buf);
 }
 
 static int parse_signal(const char *s, int *out, c_err **err)
@@ -190,6 +191,16 @@ static int remove_container(struct c_state *s, c_err **err)
 
 /* --- the engine, for both fronts ----------------------------------------------------- */
 
+/* The config as applied, beside the state: exec and ps read it. */
+static int save_config(const struct c_state *s, json_t *spec, c_err **err)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (asprintf(&path, "%s/config.json", s->dir) < 0)
+		return c_err_sys(err, "allocate", s->id);
+	return c_json_write_file(path, spec, 0600, err);
+}
+
 struct launch {
 	struct c_state st;
 	json_t *spec;
@@ -220,7 +231,7 @@ static int launch(struct launch *l, c_err **err)
 	l->st.created = now_rfc3339();
 	l->st.exit_code = -1;
 	l->c = c_container_prepare(l->spec, l->bundle, l->st.id, cache, err);
-	if (!l->c || c_state_add(state_root, &l->st, err) < 0)
+	if (!l->c || c_state_add(state_root, &l->st, err) < 0 || save_config(&l->st, l->spec, err) < 0)
 		return -1;
 	if (l->so.exec_fifo && mkfifo(l->so.exec_fifo, 0600) < 0)
 		return c_err_sys(err, "mkfifo", l->so.exec_fifo);
@@ -252,17 +263,15 @@ static void launch_clear(struct launch *l)
 	c_state_clear(&l->st);
 }
 
-/* Foreground: wait for the container, record how it ended. */
-static int run_to_end(struct launch *l, const struct c_supervise_opts *so, c_err **err)
+/* Record how the container ended (the status c-run reports: 124 when
+ * --timeout stopped it), and remove its cgroup. */
+static int record_end(struct launch *l, int wstatus, bool timed_out)
 {
 	unsigned long long ooms = 0;
-	bool timed_out;
-	int wstatus = 0;
 	c_err *e = NULL;
 
-	if (c_supervise(l->st.pid, so, &wstatus, &timed_out, err) < 0)
-		return -1;
-	l->st.exit_code = c_container_exit_code(wstatus);
+	l->st.exit_code = timed_out ? 124 : c_container_exit_code(wstatus);
+	l->st.finished = now_rfc3339();
 	if (l->cg && c_cgroup_oom_kills(l->cg, &ooms, &e) == 0 && ooms > 0)
 		l->st.oom_killed = true;
 	c_err_free(&e);
@@ -274,7 +283,292 @@ static int run_to_end(struct launch *l, const struct c_supervise_opts *so, c_err
 		c_cgroup_destroy(l->cg, &e);
 		c_err_free(&e);
 	}
-	return timed_out ? 124 : l->st.exit_code;
+	return l->st.exit_code;
+}
+
+/* Foreground: wait for the container, record how it ended. */
+static int run_to_end(struct launch *l, const struct c_supervise_opts *so, c_err **err)
+{
+	bool timed_out;
+	int wstatus = 0;
+
+	if (c_supervise(l->st.pid, so, &wstatus, &timed_out, err) < 0)
+		return -1;
+	return record_end(l, wstatus, timed_out);
+}
+
+/* --- the lifecycle of containers: stop, wait, logs, ps ------------------------------------- */
+
+static void kill_all(const struct c_state *s)
+{
+	struct c_cgroup *cg = s->cgroup ? c_cgroup_open(s->cgroup, NULL) : NULL;
+	c_err *e = NULL;
+
+	kill(s->pid, SIGKILL);
+	if (cg && c_cgroup_kill(cg, SIGKILL, &e) < 0)
+		c_err_free(&e);
+	c_cgroup_free(cg);
+}
+
+/* Its stop signal, up to grace seconds, then SIGKILL for every process in
+ * it; then, for a detached container, until its supervisor has recorded
+ * the end (and, with --rm, removed it). */
+static int stop_container(const struct c_state *s, int sig, int grace, c_err **err)
+{
+	if (c_state_status(s) != C_STATUS_STOPPED) {
+		if (kill(s->pid, sig) < 0 && errno != ESRCH)
+			return c_err_sys(err, "kill", s->id);
+		if (c_proc_wait_exit(s->pid, s->start_time, grace * 1000) < 0) {
+			kill_all(s);
+			if (c_proc_wait_exit(s->pid, s->start_time, 10000) < 0)
+				return c_err_new(err, C_EXIT_FAIL, errno, "stop %s", s->id);
+		}
+	}
+	if (c_state_monitor_alive(s) && c_proc_wait_exit(s->monitor, s->monitor_start, 10000) < 0)
+		return c_err_new(err, C_EXIT_FAIL, errno, "stop %s: its supervisor", s->id);
+	return 0;
+}
+
+static const struct option stop_options[] = {
+	{ "time", required_argument, NULL, 't' },
+	{ "signal", required_argument, NULL, 's' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_stop(int argc, char **argv, c_err **err)
+{
+	int c, grace = -1, sig = 0, rc = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":t:s:", stop_options, NULL)) != -1) {
+		if (c == 't')
+			grace = (int)c_cli_int("--time", optarg, 0, 1L << 30);
+		else if (c == 's' && parse_signal(optarg, &sig, err) < 0)
+			return -1;
+		else if (c != 's')
+			c_cli_bad_option(c, argc, argv);
+	}
+	if (optind == argc)
+		c_die_usage("stop: expected a container");
+	for (int i = optind; i < argc && rc == 0; i++) {
+		struct c_state s;
+
+		if (c_state_load(state_root, argv[i], &s, err) < 0)
+			return -1;
+		rc = stop_container(&s, sig ? sig : s.stop_signal ? s.stop_signal : SIGTERM,
+				    grace >= 0 ? grace : s.stop_timeout >= 0 ? s.stop_timeout : 10,
+				    err);
+		if (rc == 0)
+			puts(argv[i]);
+		c_state_clear(&s);
+	}
+	return rc;
+}
+
+/* The exit status of a container once it has ended: from its supervisor's
+ * socket (which has it even when --rm takes the state away), else from
+ * the state. */
+static int wait_container(const char *what, int *code, c_err **err)
+{
+	struct c_state s;
+	c_err *e = NULL;
+	int rc = 0;
+
+	if (c_state_load(state_root, what, &s, err) < 0)
+		return -1;
+	*code = -1;
+	if (c_state_monitor_alive(&s)) {
+		_cleanup_close_ int fd = c_attach_connect(s.dir, &e);
+		char buf[1 + C_ATTACH_DATA_MAX];
+		ssize_t n;
+
+		c_err_free(&e);
+		while (fd >= 0 && (n = recv(fd, buf, sizeof buf - 1, 0)) > 0)
+			if (buf[0] == C_ATTACH_EXIT) {
+				buf[n] = '\0';
+				*code = atoi(buf + 1);
+				goto out;
+			}
+		c_proc_wait_exit(s.monitor, s.monitor_start, -1);
+	} else if (c_state_status(&s) != C_STATUS_STOPPED) {
+		c_proc_wait_exit(s.pid, s.start_time, -1);
+	}
+	/* a foreground c-run records the status right after the exit */
+	for (int tries = 0; tries < 40 && rc == 0 && *code < 0; tries++) {
+		struct c_state now;
+
+		if (tries)
+			usleep(25000);
+		rc = c_state_load(state_root, s.id, &now, err);
+		if (rc == 0)
+			*code = now.exit_code;
+		c_state_clear(&now);
+	}
+	if (rc == 0 && *code < 0)
+		rc = c_err_new(err, C_EXIT_FAIL, 0, "container %s: its exit status is not known",
+			       s.id);
+out:
+	c_state_clear(&s);
+	return rc;
+}
+
+static int cmd_wait(int argc, char **argv, c_err **err)
+{
+	if (argc < 2)
+		c_die_usage("wait: expected a container");
+	for (int i = 1; i < argc; i++) {
+		int code;
+
+		if (wait_container(argv[i], &code, err) < 0)
+			return -1;
+		printf("%d\n", code);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static bool monitor_alive(void *s)
+{
+	return c_state_monitor_alive(s);
+}
+
+static const struct option logs_options[] = {
+	{ "follow", no_argument, NULL, 'f' },
+	{ "timestamps", no_argument, NULL, 't' },
+	{ "tail", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_logs(int argc, char **argv, c_err **err)
+{
+	struct c_logfile_read_opts o = { .tail = -1 };
+	bool follow = false;
+	struct c_state s;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":ftn:", logs_options, NULL)) != -1) {
+		switch (c) {
+		case 'f': follow = true; break;
+		case 't': o.timestamps = true; break;
+		case 'n':
+			o.tail = strcmp(optarg, "all") ? c_cli_int("--tail", optarg, 0, LONG_MAX) : -1;
+			break;
+		default: c_cli_bad_option(c, argc, argv);
+		}
+	}
+	if (argc - optind != 1)
+		c_die_usage("logs: expected a container");
+	if (c_state_load(state_root, argv[optind], &s, err) < 0)
+		return -1;
+	if (!s.log) {
+		rc = c_err_new(err, C_EXIT_FAIL, 0,
+			       "container %s has no log: only detached containers (-d) keep one",
+			       argv[optind]);
+	} else {
+		o.alive = follow ? monitor_alive : NULL;
+		o.arg = &s;
+		rc = c_logfile_print(s.log, &o, err);
+	}
+	c_state_clear(&s);
+	return rc;
+}
+
+/* process.args of the config as applied, as docker's ps shows them. */
+static void command_of(const struct c_state *s, char *out, size_t n)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_json_ json_t *spec = NULL;
+	json_t *arg;
+	size_t i, len = 0;
+	c_err *e = NULL;
+
+	out[0] = '\0';
+	if (asprintf(&path, "%s/config.json", s->dir) < 0) {
+		path = NULL;
+		return;
+	}
+	spec = c_json_load_file(path, 4 << 20, &e);
+	c_err_free(&e);
+	json_array_foreach(json_object_get(json_object_get(spec, "process"), "args"), i, arg)
+		if (len < n)
+			len += (size_t)snprintf(out + len, n - len, "%s%s", i ? " " : "",
+						json_string_value(arg) ? json_string_value(arg) : "");
+}
+
+static void status_of(const struct c_state *s, char *out, size_t n)
+{
+	char since[64];
+
+	switch (c_state_status(s)) {
+	case C_STATUS_RUNNING:
+		c_time_since(s->created, since, sizeof since);
+		snprintf(out, n, "Up %s", since);
+		break;
+	case C_STATUS_STOPPED:
+		if (s->exit_code < 0) {
+			snprintf(out, n, "Exited");
+			break;
+		}
+		c_time_since(s->finished, since, sizeof since);
+		snprintf(out, n, "Exited (%d) %s ago", s->exit_code, since);
+		break;
+	default:
+		snprintf(out, n, "Created");
+	}
+}
+
+static const struct option ps_options[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "no-trunc", no_argument, NULL, 'T' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* docker's ps: the running containers, or all with -a. */
+static int cmd_ps(int argc, char **argv, c_err **err)
+{
+	bool all = false, quiet = false, full = false;
+	struct c_state *list;
+	size_t n;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":aq", ps_options, NULL)) != -1) {
+		switch (c) {
+		case 'a': all = true; break;
+		case 'q': quiet = true; break;
+		case 'T': full = true; break;
+		default: c_cli_bad_option(c, argc, argv);
+		}
+	}
+	if (c_state_list(state_root, &list, &n, err) < 0)
+		return -1;
+	if (!quiet)
+		printf("%-12s  %-20s  %-22s  %-16s  %-26s  %s\n", "CONTAINER ID", "IMAGE",
+		       "COMMAND", "CREATED", "STATUS", "NAMES");
+	for (size_t i = 0; i < n; i++) {
+		const struct c_state *s = &list[i];
+		char cmd[256], quoted[260], created[64], status[96];
+
+		if (!all && c_state_status(s) == C_STATUS_STOPPED)
+			continue;
+		if (quiet) {
+			printf("%.*s\n", full ? 64 : 12, s->id);
+			continue;
+		}
+		command_of(s, cmd, sizeof cmd);
+		snprintf(quoted, sizeof quoted, "\"%.*s%s\"", full ? 250 : 17, cmd,
+			 !full && strlen(cmd) > 17 ? "…" : "");
+		c_time_since(s->created, created, sizeof created);
+		strcat(created, " ago");
+		status_of(s, status, sizeof status);
+		printf("%-12.*s  %-20s  %-22s  %-16s  %-26s  %s\n", full ? 64 : 12, s->id,
+		       s->image ? s->image : s->bundle ? s->bundle : "", quoted, created, status,
+		       s->name ? s->name : "");
+	}
+	c_state_list_free(list, n);
+	return 0;
 }
 
 /* --- OCI runtime commands --------------------------------------------------------------- */
@@ -338,7 +632,8 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 	const char *bundle = ".", *pid_file = NULL, *console = NULL;
 	_cleanup_free_ char *abs_bundle = NULL, *fifo = NULL;
 	_cleanup_json_ json_t *spec = NULL;
-	struct launch l = { .pty = -1, .so = { .stdio = { -1, -1, -1 } } };
+	struct launch l = { .pty = -1, .so = { .stdio = { -1, -1, -1 } },
+			    .st = { .stop_timeout = -1 } };
 	struct c_supervise_opts so = { .pty = -1, .stop_signal = SIGTERM };
 	bool detach = false;
 	int c, rc = -1;
@@ -529,7 +824,12 @@ static int oci_delete(int argc, char **argv, c_err **err)
 				       "container %s is running: stop it first, or use --force",
 				       s.id);
 		else
+			rc = stop_container(&s, SIGKILL, 0, err);
+		/* a detached --rm container is gone with its supervisor */
+		if (rc == 0 && access(s.dir, F_OK) == 0)
 			rc = remove_container(&s, err);
+		if (rc == 0 && !strcmp(argv[0], "rm"))
+			puts(argv[i]);
 		c_state_clear(&s);
 	}
 	return rc;
@@ -568,12 +868,14 @@ enum {
 	OPT_NAME = 400, OPT_RM, OPT_HOSTNAME, OPT_ENTRYPOINT, OPT_TMPFS, OPT_READ_ONLY,
 	OPT_NETWORK, OPT_MEMORY_SWAP, OPT_CPUS, OPT_CPU_SHARES, OPT_CPUSET, OPT_PIDS,
 	OPT_ULIMIT, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY, OPT_INIT,
-	OPT_TIMEOUT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_ROOT, OPT_VERSION,
+	OPT_TIMEOUT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_ROOT, OPT_VERSION, OPT_LOG_OPT,
 };
 
 static const struct option run_options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "rm", no_argument, NULL, OPT_RM },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "log-opt", required_argument, NULL, OPT_LOG_OPT },
 	{ "tty", no_argument, NULL, 't' },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "env", required_argument, NULL, 'e' },
@@ -611,8 +913,26 @@ struct run_args {
 	struct c_runopts o;
 	struct c_supervise_opts so;
 	const char *name, *target;
-	bool rm, init;
+	bool rm, init, detach;
+	long long log_max_size;
+	int log_max_files;
 };
+
+/* --log-opt max-size=SIZE|max-file=N, as docker's json-file driver spells
+ * them. */
+static void parse_log_opt(struct run_args *a, const char *opt)
+{
+	c_err *err = NULL;
+
+	if (!strncmp(opt, "max-size=", 9)) {
+		if (c_parse_size("--log-opt max-size", opt + 9, &a->log_max_size, &err) < 0)
+			c_die(&err);
+	} else if (!strncmp(opt, "max-file=", 9)) {
+		a->log_max_files = (int)c_cli_int("--log-opt max-file", opt + 9, 1, 100);
+	} else {
+		c_die_usage("--log-opt \"%s\": expected max-size=SIZE or max-file=N", opt);
+	}
+}
 
 static void push(struct c_strv *sv, const char *s)
 {
@@ -626,11 +946,15 @@ static void parse_run(int argc, char **argv, struct run_args *a)
 	int c;
 
 	a->so = (struct c_supervise_opts){ .pty = -1, .grace = 10, .stop_signal = SIGTERM };
+	a->log_max_size = 10 << 20;
+	a->log_max_files = 2;
 	/* "+": options stop at the image, the rest is the command */
-	while ((c = getopt_long(argc, argv, "+:tie:w:u:v:m:h", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:dtie:w:u:v:m:h", run_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_NAME: a->name = optarg; break;
 		case OPT_RM: a->rm = true; break;
+		case 'd': a->detach = true; break;
+		case OPT_LOG_OPT: parse_log_opt(a, optarg); break;
 		case 't': a->o.tty = true; break;
 		case 'i': a->so.stdin_open = true; break;
 		case 'e': push(&a->o.env, optarg); break;
@@ -723,6 +1047,161 @@ static json_t *run_spec(struct run_args *a, const char *id, char **bundle, c_err
 	return spec;
 }
 
+/* After the run: --rm, or a failure, leaves nothing of the container. */
+static void finish_run(struct launch *l, const char *id, bool failed, bool rm)
+{
+	c_err *e = NULL;
+
+	if (l->st.dir && (failed || rm)) {
+		if (failed && l->st.pid > 0) {
+			kill(l->st.pid, SIGKILL);
+			waitpid(l->st.pid, NULL, 0);
+		}
+		remove_container(&l->st, &e);
+		c_err_free(&e);
+	} else if (!l->st.dir) {
+		_cleanup_free_ char *data = container_data_dir(id);
+
+		if (data)
+			c_remove_tree(data);
+	}
+}
+
+static void remove_attach_socket(const struct c_state *s)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (asprintf(&path, "%s/%s", s->dir, C_ATTACH_SOCKET) >= 0)
+		unlink(path);
+}
+
+/* The detached container's stdio, without a terminal: pipes to the
+ * supervisor for its output, and for its input with -i (else /dev/null).
+ * fds[0..2] are the container's ends, fds[3..5] the supervisor's. */
+static int detached_stdio(bool stdin_open, int devnull, int fds[6], c_err **err)
+{
+	int in[2] = { devnull, -1 }, out[2], errout[2];
+
+	if ((stdin_open && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(errout, O_CLOEXEC) < 0)
+		return c_err_sys(err, "pipe", "container stdio");
+	fds[0] = in[0], fds[1] = out[1], fds[2] = errout[1];
+	fds[3] = in[1], fds[4] = out[0], fds[5] = errout[0];
+	return 0;
+}
+
+/* The supervisor of a detached container: starts it, tells c-run on
+ * `report` ("0" or "STATUS LINE"), then stays with it to the end. */
+static noreturn void supervise_detached(struct run_args *a, struct launch *l, int report)
+{
+	_cleanup_free_ char *data = container_data_dir(l->st.id);
+	int fds[6] = { -1, -1, -1, -1, -1, -1 }, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct c_monitor_opts mo = { .pty = -1, .out = -1, .errout = -1, .in = -1, .listen = -1 };
+	struct c_monitor *m = NULL;
+	bool timed_out = false;
+	int wstatus = 0, code;
+	c_err *err = NULL;
+	char ok = '0';
+
+	/* nothing of the caller's is held: not its terminal, not its fds */
+	if (setsid() < 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
+	    dup2(devnull, 2) < 0) {
+		c_err_sys(&err, "detach", l->st.id);
+		goto fail;
+	}
+	if (!data || make_data_dir(data, &err) < 0 ||
+	    asprintf(&l->st.log, "%s/container.log", data) < 0 ||
+	    (!a->o.tty && detached_stdio(a->so.stdin_open, devnull, fds, &err) < 0))
+		goto fail;
+	memcpy(l->so.stdio, fds, sizeof l->so.stdio);
+	l->st.monitor = getpid();
+	l->st.monitor_start = c_proc_start_time(getpid());
+	if (launch(l, &err) < 0)
+		goto fail;
+	for (int i = 0; i < 3; i++)
+		if (fds[i] != devnull && fds[i] >= 0)
+			close(fds[i]);
+	mo = (struct c_monitor_opts){
+		.pty = l->pty, .in = fds[3], .out = fds[4], .errout = fds[5],
+		.stdin_open = a->so.stdin_open, .timeout = a->so.timeout, .grace = a->so.grace,
+		.stop_signal = a->so.stop_signal,
+	};
+	l->pty = -1;
+	mo.listen = c_attach_listen(l->st.dir, &err);
+	mo.log = mo.listen >= 0 ? c_logfile_open(l->st.log, a->log_max_size, a->log_max_files,
+						 &err) : NULL;
+	m = mo.log ? c_monitor_new(&mo, &err) : NULL;
+	if (!m)
+		goto fail;
+	if (write(report, &ok, 1) != 1) {
+		c_err_sys(&err, "report to c-run", l->st.id);
+		goto fail;
+	}
+	close(report);
+	if (c_monitor_run(m, l->st.pid, &wstatus, &timed_out, &err) < 0) {
+		kill(l->st.pid, SIGKILL);
+		waitpid(l->st.pid, &wstatus, 0);
+		c_err_free(&err);
+	}
+	code = record_end(l, wstatus, timed_out);
+	c_monitor_end(m, code);
+	remove_attach_socket(&l->st);
+	finish_run(l, l->st.id, false, a->rm);
+	_exit(0);
+fail:
+	if (!err)
+		c_err_new(&err, C_EXIT_RUNTIME, ENOMEM, "container %s", l->st.id);
+	dprintf(report, "%d ", err->status);
+	{
+		_cleanup_free_ char *line = c_err_line(err);
+
+		if (line)
+			c_write_all(report, line, strlen(line));
+	}
+	if (m)
+		c_monitor_end(m, -1);
+	else
+		c_logfile_close(mo.log);
+	finish_run(l, l->st.id, true, true);
+	_exit(1);
+}
+
+/* -d: the supervisor is forked before the container is made, so that the
+ * container is its child; this process prints the id once it has started. */
+static int run_detached(struct run_args *a, struct launch *l, c_err **err)
+{
+	char buf[1200];
+	int report[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return c_err_sys(err, "pipe", "supervisor");
+	pid = fork();
+	if (pid < 0)
+		return c_err_sys(err, "fork", "supervisor");
+	if (pid == 0) {
+		/* the caller's other fds (a test harness's, a pipe it waits on)
+		 * must not stay open for the container's lifetime */
+		if (dup3(report[1], 3, O_CLOEXEC) < 0 || syscall(SYS_close_range, 4, ~0U, 0) < 0)
+			_exit(C_EXIT_RUNTIME);
+		supervise_detached(a, l, 3);
+	}
+	close(report[1]);
+	while ((n = read(report[0], buf, sizeof buf - 1)) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n == 1 && buf[0] == '0') {
+		puts(l->st.id);
+		return 0;
+	}
+	if (n <= 0 || sscanf(buf, "%d ", &status) != 1)
+		return c_err_new(err, C_EXIT_RUNTIME, 0, "container %s: the supervisor failed",
+				 l->st.id);
+	return c_err_new(err, status, 0, "%s", strchr(buf, ' ') + 1);
+}
+
 static int docker_run(int argc, char **argv, c_err **err)
 {
 	struct run_args a = { 0 };
@@ -730,6 +1209,7 @@ static int docker_run(int argc, char **argv, c_err **err)
 	_cleanup_free_ char *volumes = NULL;
 	_cleanup_json_ json_t *spec = NULL;
 	struct launch l = { .pty = -1, .so = { .stdio = { -1, -1, -1 } } };
+	bool handed_off = false;
 	sigset_t set;
 	int rc = -1;
 
@@ -747,29 +1227,23 @@ static int docker_run(int argc, char **argv, c_err **err)
 	l.st.name = a.name ? strdup(a.name) : NULL;
 	l.st.image = strchr(a.target, '/') && !strchr(a.target, ':') ? NULL : strdup(a.target);
 	l.st.annotations = json_incref(json_object_get(spec, "annotations"));
+	l.st.stop_signal = a.so.stop_signal;
+	l.st.stop_timeout = (int)a.so.grace;
 	l.so.init = a.init;
 	c_supervise_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (a.detach) {
+		handed_off = true;
+		rc = run_detached(&a, &l, err);
+		goto out;
+	}
 	if (launch(&l, err) < 0)
 		goto out;
 	a.so.pty = l.pty;
 	rc = run_to_end(&l, &a.so, err);
 out:
-	if (l.st.dir && (rc < 0 || a.rm)) {
-		c_err *e = NULL;
-
-		if (rc < 0 && l.st.pid > 0) {
-			kill(l.st.pid, SIGKILL);
-			waitpid(l.st.pid, NULL, 0);
-		}
-		remove_container(&l.st, &e);
-		c_err_free(&e);
-	} else if (!l.st.dir) {
-		_cleanup_free_ char *data = container_data_dir(id);
-
-		if (data)
-			c_remove_tree(data);
-	}
+	if (!handed_off)
+		finish_run(&l, id, rc < 0, a.rm);
 	launch_clear(&l);
 	c_strv_free(&a.o.env);
 	c_strv_free(&a.o.volumes);
@@ -797,7 +1271,8 @@ static const struct {
 	int (*fn)(int argc, char **argv, c_err **err);
 } commands[] = {
 	{ "start", oci_start }, { "state", oci_state }, { "kill", oci_kill },
-	{ "delete", oci_delete }, { "rm", oci_delete }, { "list", oci_list }, { "ps", oci_list },
+	{ "delete", oci_delete }, { "rm", oci_delete }, { "list", oci_list }, { "ps", cmd_ps },
+	{ "stop", cmd_stop }, { "wait", cmd_wait }, { "logs", cmd_logs },
 };
 
 int main(int argc, char **argv)

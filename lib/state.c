@@ -9,13 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "file.h"
 #include "json.h"
 #include "lock.h"
+#include "sock.h"
 #include "spec.h"
 
 #define STATE_MAX (1 << 20)
@@ -74,6 +77,18 @@ unsigned long long c_proc_start_time(pid_t pid)
 	return p[2] == 'Z' ? 0 : start;
 }
 
+int c_proc_wait_exit(pid_t pid, unsigned long long start_time, int timeout_ms)
+{
+	/* a pidfd, so that the pid cannot be recycled under the wait */
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return errno == ESRCH ? 0 : -1;
+	if (c_proc_start_time(pid) != start_time)
+		return 0;
+	return c_wait_fd(fd, POLLIN, timeout_ms);
+}
+
 static int set_str(json_t *o, const char *key, const char *v)
 {
 	return v ? json_object_set_new(o, key, json_string(v)) : 0;
@@ -101,8 +116,19 @@ static json_t *to_json(const struct c_state *s, bool oci_only)
 	set_str(own, "image", s->image);
 	set_str(own, "cgroup", s->cgroup);
 	set_str(own, "created", s->created);
+	set_str(own, "finished", s->finished);
+	set_str(own, "log", s->log);
 	json_object_set_new(own, "pid", json_integer(s->pid));
 	json_object_set_new(own, "startTime", json_integer((json_int_t)s->start_time));
+	if (s->monitor > 0) {
+		json_object_set_new(own, "monitorPid", json_integer(s->monitor));
+		json_object_set_new(own, "monitorStartTime",
+				    json_integer((json_int_t)s->monitor_start));
+	}
+	if (s->stop_signal > 0)
+		json_object_set_new(own, "stopSignal", json_integer(s->stop_signal));
+	if (s->stop_timeout >= 0)
+		json_object_set_new(own, "stopTimeout", json_integer(s->stop_timeout));
 	json_object_set_new(own, "exitCode", json_integer(s->exit_code));
 	json_object_set_new(own, "oomKilled", json_boolean(s->oom_killed));
 	return o;
@@ -158,8 +184,17 @@ static int read_state(const char *root, const char *id, struct c_state *s, c_err
 	s->image = dup_field(own, "image");
 	s->cgroup = dup_field(own, "cgroup");
 	s->created = dup_field(own, "created");
+	s->finished = dup_field(own, "finished");
+	s->log = dup_field(own, "log");
 	s->pid = (pid_t)json_integer_value(json_object_get(own, "pid"));
 	s->start_time = (unsigned long long)json_integer_value(json_object_get(own, "startTime"));
+	s->monitor = (pid_t)json_integer_value(json_object_get(own, "monitorPid"));
+	s->monitor_start =
+		(unsigned long long)json_integer_value(json_object_get(own, "monitorStartTime"));
+	s->stop_signal = (int)json_integer_value(json_object_get(own, "stopSignal"));
+	s->stop_timeout = json_object_get(own, "stopTimeout")
+				  ? (int)json_integer_value(json_object_get(own, "stopTimeout"))
+				  : -1;
 	s->exit_code = (int)json_integer_value(json_object_get(own, "exitCode"));
 	s->oom_killed = json_is_true(json_object_get(own, "oomKilled"));
 	s->annotations = json_incref(json_object_get(o, "annotations"));
@@ -179,6 +214,8 @@ void c_state_clear(struct c_state *s)
 	free(s->image);
 	free(s->cgroup);
 	free(s->created);
+	free(s->finished);
+	free(s->log);
 	json_decref(s->annotations);
 	memset(s, 0, sizeof *s);
 }
@@ -331,6 +368,12 @@ enum c_status c_state_status(const struct c_state *s)
 		return C_STATUS_STOPPED;
 	snprintf(fifo, sizeof fifo, "%s/exec.fifo", s->dir);
 	return access(fifo, F_OK) == 0 ? C_STATUS_CREATED : C_STATUS_RUNNING;
+}
+
+bool c_state_monitor_alive(const struct c_state *s)
+{
+	return s->monitor > 0 && s->monitor_start != 0 &&
+	       c_proc_start_time(s->monitor) == s->monitor_start;
 }
 
 const char *c_status_name(enum c_status st)

@@ -8,12 +8,15 @@
  *                       annotations) plus c-run's own under "c-tools":
  *                       name, image, created, the pid's start time (so a
  *                       recycled pid is not taken for the container), the
- *                       cgroup path, the exit code and whether the OOM
- *                       killer struck, once known
+ *                       cgroup path, the stop signal and grace, the
+ *                       supervisor's pid and start time and the log's
+ *                       path (detached containers), the exit code, when it
+ *                       ended and whether the OOM killer struck, once known
  *   ROOT/ID/config.json the runtime config as applied (options included),
- *                       which exec and delete read again
+ *                       for exec and ps
  *   ROOT/ID/exec.fifo   while created: the container's process blocks
  *                       opening it for writing until `start` opens it
+ *   ROOT/ID/attach      a detached container's socket (lib/attach.h)
  *
  * state.json is replaced atomically; the status is not stored but read off
  * the process: "created" while the fifo is there and the process lives,
@@ -40,9 +43,13 @@ enum c_status {
 
 struct c_state {
 	char *dir; /* ROOT/ID */
-	char *id, *bundle, *name, *image, *cgroup, *created;
+	char *id, *bundle, *name, *image, *cgroup, *created, *finished, *log;
 	pid_t pid;                     /* 0 before the process exists */
 	unsigned long long start_time; /* of pid, from /proc/PID/stat */
+	pid_t monitor;                 /* a detached container's supervisor, or 0 */
+	unsigned long long monitor_start;
+	int stop_signal;               /* 0: SIGTERM */
+	int stop_timeout;              /* seconds; -1: the default */
 	int exit_code;                 /* -1 while unknown */
 	bool oom_killed;
 	json_t *annotations;           /* owned; may be NULL */
@@ -83,6 +90,14 @@ json_t *c_state_oci(const struct c_state *s);
 int c_state_remove(const char *root, const struct c_state *s, c_err **err);
 
 void c_state_clear(struct c_state *s);
+
+/* Whether the supervisor of a detached container still runs. */
+bool c_state_monitor_alive(const struct c_state *s);
+
+/* Until pid (whose start time is start_time) has exited, at most
+ * timeout_ms (< 0: no limit): 0 when it has (or was gone already), -1 with
+ * errno ETIMEDOUT. */
+int c_proc_wait_exit(pid_t pid, unsigned long long start_time, int timeout_ms);
 
 /* The start time of pid (field 22 of /proc/PID/stat), 0 when it is gone. */
 unsigned long long c_proc_start_time(pid_t pid);

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -52,23 +54,55 @@ static int arm(int tfd, unsigned seconds, c_err **err)
 	return 0;
 }
 
+int c_stop_timer_start(struct c_stop_timer *t, unsigned timeout, unsigned grace, int signal,
+		       c_err **err)
+{
+	*t = (struct c_stop_timer){ .fd = -1, .grace = grace ? grace : 1, .signal = signal };
+	if (!timeout)
+		return 0;
+	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (t->fd < 0)
+		return c_err_sys(err, "timer", "timeout");
+	return arm(t->fd, timeout, err);
+}
+
+int c_stop_timer_fire(struct c_stop_timer *t, pid_t pid, bool *timed_out, c_err **err)
+{
+	uint64_t ticks;
+
+	if (read(t->fd, &ticks, sizeof ticks) < 0)
+		return 0;
+	*timed_out = true;
+	kill(pid, t->stage++ == 0 ? t->signal : SIGKILL);
+	return t->stage == 1 ? arm(t->fd, t->grace, err) : 0;
+}
+
+void c_stop_timer_clear(struct c_stop_timer *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
 int c_supervise(pid_t pid, const struct c_supervise_opts *o, int *wstatus, bool *timed_out,
 		c_err **err)
 {
-	_cleanup_close_ int sfd = -1, tfd = -1;
+	_cleanup_close_ int sfd = -1;
 	struct termios saved, raw;
 	bool restore = false, stdin_open = o->pty >= 0 && o->stdin_open, pty_open = o->pty >= 0;
-	int stage = 0, rc = 0;
+	struct c_stop_timer timer;
+	int rc = 0;
 	sigset_t set;
 
 	*timed_out = false;
 	c_supervise_signals(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0)
+	if (sfd < 0)
 		return c_err_sys(err, "signalfd", "supervisor");
-	if (o->timeout && arm(tfd, o->timeout, err) < 0)
+	if (c_stop_timer_start(&timer, o->timeout, o->grace, o->stop_signal, err) < 0) {
+		c_stop_timer_clear(&timer);
 		return -1;
+	}
 	if (o->pty >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;
 		cfmakeraw(&raw);
@@ -78,7 +112,7 @@ int c_supervise(pid_t pid, const struct c_supervise_opts *o, int *wstatus, bool 
 	for (;;) {
 		struct pollfd p[4] = {
 			{ sfd, POLLIN, 0 },
-			{ tfd, POLLIN, 0 },
+			{ timer.fd, POLLIN, 0 },
 			{ pty_open ? o->pty : -1, POLLIN, 0 },
 			{ stdin_open ? STDIN_FILENO : -1, POLLIN, 0 },
 		};
@@ -94,17 +128,9 @@ int c_supervise(pid_t pid, const struct c_supervise_opts *o, int *wstatus, bool 
 			pty_open = false;
 		if (p[3].revents && !relay(STDIN_FILENO, o->pty))
 			stdin_open = false; /* the container keeps its terminal */
-		if (p[1].revents) {
-			uint64_t ticks;
-
-			if (read(tfd, &ticks, sizeof ticks) < 0)
-				continue;
-			*timed_out = true;
-			kill(pid, stage++ == 0 ? o->stop_signal : SIGKILL);
-			if (stage == 1 && arm(tfd, o->grace ? o->grace : 1, err) < 0) {
-				rc = -1;
-				break;
-			}
+		if (p[1].revents && c_stop_timer_fire(&timer, pid, timed_out, err) < 0) {
+			rc = -1;
+			break;
 		}
 		if (!p[0].revents || read(sfd, &si, sizeof si) != sizeof si)
 			continue;
@@ -121,5 +147,6 @@ int c_supervise(pid_t pid, const struct c_supervise_opts *o, int *wstatus, bool 
 		;
 	if (restore)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	c_stop_timer_clear(&timer);
 	return rc;
 }

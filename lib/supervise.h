@@ -30,6 +30,21 @@ struct c_supervise_opts {
 	int stop_signal;
 };
 
+/* --timeout's two steps on a timerfd (fd; -1 without a time limit): the
+ * stop signal after timeout seconds, SIGKILL grace seconds later.  Call
+ * c_stop_timer_fire() when fd is readable; *timed_out is then set. */
+struct c_stop_timer {
+	int fd;
+	int stage;
+	unsigned grace;
+	int signal;
+};
+
+int c_stop_timer_start(struct c_stop_timer *t, unsigned timeout, unsigned grace, int signal,
+		       c_err **err);
+int c_stop_timer_fire(struct c_stop_timer *t, pid_t pid, bool *timed_out, c_err **err);
+void c_stop_timer_clear(struct c_stop_timer *t);
+
 /* The set of signals c_supervise() takes over. */
 void c_supervise_signals(sigset_t *set);
 

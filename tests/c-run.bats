@@ -15,17 +15,15 @@ bats_require_minimum_version 1.5.0
 
 load helpers/common
 load helpers/registry
+load helpers/c-run
 
 setup_file() {
-	export C_ROOT=$BATS_FILE_TMPDIR/root
-	export STATE=$BATS_FILE_TMPDIR/state
+	c_run_setup_file
 	export BUNDLE=$BATS_FILE_TMPDIR/bundle
 	# OCI container ids name cgroups (/c-tools/ID) shared by every state
 	# root: a suffix keeps two runs of this file apart
 	SFX=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 	export SFX
-	fixture_busybox_image "$BATS_FILE_TMPDIR/bb" >/dev/null
-	skopeo copy -q --preserve-digests "oci:$BATS_FILE_TMPDIR/bb:latest" "oci:$C_ROOT:bb"
 	"$BIN_DIR/c-unpack" --copy bb "$BUNDLE" >/dev/null
 	if [ -x "$TEST_INIT" ]; then
 		cp "$TEST_INIT" "$BUNDLE/rootfs/c-test-init"
@@ -38,21 +36,8 @@ setup() {
 }
 
 teardown() {
-	local id
-	for id in $("$BIN_DIR/c-run" --root "$STATE" list -q 2>/dev/null); do
-		"$BIN_DIR/c-run" --root "$STATE" delete --force "$id" >/dev/null 2>&1 || true
-	done
+	c_run_teardown
 	common_teardown
-}
-
-# c-run with the file's state root, under bats' run.
-crun() {
-	run --separate-stderr "$BIN_DIR/c-run" --root "$STATE" "$@"
-}
-
-# c-run with the file's state root, plainly (for the background and pipes).
-cr() {
-	"$BIN_DIR/c-run" --root "$STATE" "$@"
 }
 
 # c-run create, as bats' run would set status, output and stderr.  The
@@ -73,30 +58,6 @@ need_test_init() {
 		echo "c-test-init was not copied into $BUNDLE/rootfs" >&2
 		return 1
 	}
-}
-
-# $stderr is one line starting "c-run: " and containing every argument.
-expect_error_line() {
-	local want
-	if [ -z "${stderr:-}" ] || [ "$(printf '%s\n' "$stderr" | wc -l)" != 1 ] ||
-		[[ $stderr != "c-run: "* ]]; then
-		printf 'expected one error line "c-run: ...", got:\n%s\n' "${stderr:-}" >&2
-		return 1
-	fi
-	for want in "$@"; do
-		[[ $stderr == *"$want"* ]] || {
-			printf 'error line does not name "%s": %s\n' "$want" "$stderr" >&2
-			return 1
-		}
-	done
-}
-
-# A field of `c-run state WHAT` (python expression on s), or "" when none.
-state_field() {
-	cr state "$1" 2>/dev/null | python3 -c 'import json, sys
-s = json.load(sys.stdin)
-v = eval(sys.argv[1])
-print("" if v is None else v)' "$2"
 }
 
 is_status() { # WHAT STATUS
@@ -537,19 +498,6 @@ assert s["exitCode"] == 137 and s["oomKilled"] is True, s' "$STATE/$id/state.jso
 
 one_container() {
 	[ "$(cr list -q | wc -l)" = 1 ]
-}
-
-# Nothing of container $1 is left: state dir, data dir, cgroup, mounts.
-no_trace_of() {
-	local d
-	[ ! -e "$STATE/$1" ] || { echo "state dir left: $STATE/$1"; return 1; }
-	[ ! -e "$C_ROOT/containers/$1" ] || { echo "data dir left: $C_ROOT/containers/$1"; return 1; }
-	for d in /sys/fs/cgroup/*/c-tools/"$1"; do
-		[ ! -e "$d" ] || { echo "cgroup left: $d"; return 1; }
-	done
-	! grep -F "$1" /proc/self/mountinfo || { echo "host mount left"; return 1; }
-	cr list -q | grep -qxF "$1" && { echo "still listed"; return 1; }
-	return 0
 }
 
 @test "--rm leaves nothing: no state, no data dir, no cgroup, no host mount" {

@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Helpers of the c-run suites: one store per file ($C_ROOT) holding the
+# busybox fixture as "bb", c-run's state root $STATE (always passed with
+# --root, so nothing touches /run/c-run).
+#
+#   c_run_setup_file        the store and the state root, for setup_file
+#   c_run_teardown          delete every container left, for teardown
+#   crun ARGS...            c-run under bats' run (--separate-stderr)
+#   cr ARGS...              c-run plainly
+#   expect_error_line W...  $stderr is one "c-run: " line naming every W
+#   no_trace_of ID          nothing of container ID is left
+#   state_field WHAT EXPR   a field of `c-run state WHAT` (python on s)
+
+c_run_setup_file() {
+	export C_ROOT=$BATS_FILE_TMPDIR/root
+	export STATE=$BATS_FILE_TMPDIR/state
+	fixture_busybox_image "$BATS_FILE_TMPDIR/bb" >/dev/null
+	skopeo copy -q --preserve-digests "oci:$BATS_FILE_TMPDIR/bb:latest" "oci:$C_ROOT:bb"
+}
+
+c_run_teardown() {
+	local id
+	for id in $("$BIN_DIR/c-run" --root "$STATE" list -q 2>/dev/null); do
+		"$BIN_DIR/c-run" --root "$STATE" delete --force "$id" >/dev/null 2>&1 || true
+	done
+}
+
+crun() {
+	run --separate-stderr "$BIN_DIR/c-run" --root "$STATE" "$@"
+}
+
+cr() {
+	"$BIN_DIR/c-run" --root "$STATE" "$@"
+}
+
+expect_error_line() {
+	local want
+	if [ -z "${stderr:-}" ] || [ "$(printf '%s\n' "$stderr" | wc -l)" != 1 ] ||
+		[[ $stderr != "c-run: "* ]]; then
+		printf 'expected one error line "c-run: ...", got:\n%s\n' "${stderr:-}" >&2
+		return 1
+	fi
+	for want in "$@"; do
+		[[ $stderr == *"$want"* ]] || {
+			printf 'error line does not name "%s": %s\n' "$want" "$stderr" >&2
+			return 1
+		}
+	done
+}
+
+no_trace_of() {
+	local d
+	[ ! -e "$STATE/$1" ] || { echo "state dir left: $STATE/$1"; return 1; }
+	[ ! -e "$C_ROOT/containers/$1" ] || { echo "data dir left: $C_ROOT/containers/$1"; return 1; }
+	for d in /sys/fs/cgroup/*/c-tools/"$1"; do
+		[ ! -e "$d" ] || { echo "cgroup left: $d"; return 1; }
+	done
+	! grep -F "$1" /proc/self/mountinfo || { echo "host mount left"; return 1; }
+	cr list -q | grep -qxF "$1" && { echo "still listed"; return 1; }
+	return 0
+}
+
+state_field() {
+	cr state "$1" 2>/dev/null | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print("" if v is None else v)' "$2"
+}
