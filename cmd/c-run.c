@@ -304,7 +304,8 @@ static void kill_all(const struct c_state *s)
 	struct c_cgroup *cg = s->cgroup ? c_cgroup_open(s->cgroup, NULL) : NULL;
 	c_err *e = NULL;
 
-	kill(s->pid, SIGKILL);
+	if (s->pid > 0)
+		kill(s->pid, SIGKILL);
 	if (cg && c_cgroup_kill(cg, SIGKILL, &e) < 0)
 		c_err_free(&e);
 	c_cgroup_free(cg);
@@ -315,7 +316,8 @@ static void kill_all(const struct c_state *s)
  * the end (and, with --rm, removed it). */
 static int stop_container(const struct c_state *s, int sig, int grace, c_err **err)
 {
-	if (c_state_status(s) != C_STATUS_STOPPED) {
+	/* pid 0 (still being made) would be kill(2)'s "my process group" */
+	if (s->pid > 0 && c_state_status(s) != C_STATUS_STOPPED) {
 		if (kill(s->pid, sig) < 0 && errno != ESRCH)
 			return c_err_sys(err, "kill", s->id);
 		if (c_proc_wait_exit(s->pid, s->start_time, grace * 1000) < 0) {
@@ -779,7 +781,7 @@ static int oci_kill(int argc, char **argv, c_err **err)
 		return -1;
 	if (c_state_load(state_root, argv[optind], &s, err) < 0)
 		return -1;
-	if (c_state_status(&s) == C_STATUS_STOPPED) {
+	if (c_state_status(&s) == C_STATUS_STOPPED || s.pid <= 0) {
 		rc = c_err_new(err, C_EXIT_FAIL, 0, "container %s is not running", s.id);
 	} else if (all && s.cgroup) {
 		struct c_cgroup *cg = c_cgroup_open(s.cgroup, err);
