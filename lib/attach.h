@@ -24,6 +24,7 @@
 #define C_ATTACH_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -52,5 +53,30 @@ int c_attach_connect(const char *state_dir, c_err **err);
 
 /* One message; -1 with errno as send(2) (flags: MSG_DONTWAIT or 0). */
 int c_attach_send(int fd, char kind, const void *data, size_t n, int flags);
+
+/* --- the client's side -------------------------------------------------------------- */
+
+#define C_ATTACH_KEYS_MAX 8
+
+/* Detach keys as docker spells them: a comma-separated list of single
+ * characters and ctrl-X (X a letter or one of @[\]^_), e.g. the default
+ * "ctrl-p,ctrl-q". */
+int c_attach_parse_keys(const char *spec, char keys[C_ATTACH_KEYS_MAX], size_t *n,
+			c_err **err);
+
+struct c_attach_relay_opts {
+	bool no_stdin;        /* this process's stdin is not passed on */
+	const char *keys;     /* detach keys (with a terminal); n_keys 0: none */
+	size_t n_keys;
+	pid_t pid;            /* without a terminal, INT, TERM, HUP, QUIT, USR1
+				 and USR2 are sent on to it (docker's sig-proxy) */
+};
+
+/* Relay this process's stdin, stdout and stderr to the container on sock
+ * (after its hello), with this terminal in raw mode and its size passed on
+ * when the container has one, until the container ends (*exit_code its
+ * status) or the detach keys are typed (*exit_code -1). */
+int c_attach_relay(int sock, const struct c_attach_relay_opts *o, int *exit_code,
+		   c_err **err);
 
 #endif

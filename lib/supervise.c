@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "file.h"
+#include "tty.h"
 
 void c_supervise_signals(sigset_t *set)
 {
@@ -30,7 +31,7 @@ static void pass_window_size(int pty)
 {
 	struct winsize ws;
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+	if (c_tty_size(STDIN_FILENO, &ws))
 		ioctl(pty, TIOCSWINSZ, &ws);
 }
 
@@ -88,7 +89,7 @@ int c_supervise(pid_t pid, const struct c_supervise_opts *o, int *wstatus, bool 
 		c_err **err)
 {
 	_cleanup_close_ int sfd = -1;
-	struct termios saved, raw;
+	struct termios saved;
 	bool restore = false, stdin_open = o->pty >= 0 && o->stdin_open, pty_open = o->pty >= 0;
 	struct c_stop_timer timer;
 	int rc = 0;
@@ -103,10 +104,8 @@ int c_supervise(pid_t pid, const struct c_supervise_opts *o, int *wstatus, bool 
 		c_stop_timer_clear(&timer);
 		return -1;
 	}
-	if (o->pty >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-		raw = saved;
-		cfmakeraw(&raw);
-		restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+	if (o->pty >= 0) {
+		restore = c_tty_raw(STDIN_FILENO, &saved);
 		pass_window_size(o->pty);
 	}
 	for (;;) {
@@ -146,7 +145,7 @@ int c_supervise(pid_t pid, const struct c_supervise_opts *o, int *wstatus, bool 
 	       relay(o->pty, STDOUT_FILENO))
 		;
 	if (restore)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		c_tty_restore(STDIN_FILENO, &saved);
 	c_stop_timer_clear(&timer);
 	return rc;
 }
