@@ -90,6 +90,22 @@ int c_json_get(json_t *obj, const char *where, const char *key, json_type type,
 	return 0;
 }
 
+json_t *c_json_present(const json_t *obj, const char *key)
+{
+	json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	return json_is_null(v) ? NULL : v;
+}
+
+int c_json_get_present(json_t *obj, const char *where, const char *key, json_type type,
+		       json_t **out, c_err **err)
+{
+	*out = NULL;
+	if (!obj || json_is_null(json_object_get(obj, key)))
+		return 0;
+	return c_json_get(obj, where, key, type, false, out, err);
+}
+
 int c_json_get_string(json_t *obj, const char *where, const char *key, bool required,
 		      const char **out, c_err **err)
 {

@@ -36,6 +36,16 @@ json_t *c_json_load_file(const char *path, size_t max, c_err **err);
 int c_json_get(json_t *obj, const char *where, const char *key, json_type type,
 	       bool required, json_t **out, c_err **err);
 
+/* obj[key], or NULL when obj is NULL, the key is absent or its value is
+ * null: writers in Go (runc, podman, docker's image configs) put null for a
+ * field they leave unset. */
+json_t *c_json_present(const json_t *obj, const char *key);
+
+/* c_json_get of an optional field where null counts as absent (*out = NULL),
+ * in an obj that may itself be absent (NULL). */
+int c_json_get_present(json_t *obj, const char *where, const char *key, json_type type,
+		       json_t **out, c_err **err);
+
 /* Typed conveniences over c_json_get; optional fields leave *out untouched. */
 int c_json_get_string(json_t *obj, const char *where, const char *key, bool required,
 		      const char **out, c_err **err);

@@ -65,6 +65,35 @@ static void test_getters(void)
 	   "looking into a non-object names it");
 }
 
+/* Go writes null for unset fields: those read as absent. */
+static void test_present(void)
+{
+	const char *doc = "{\"memory\":null,\"cpu\":{\"shares\":2},\"pids\":7,\"devices\":[]}";
+	_cleanup_json_ json_t *v = c_json_parse(doc, strlen(doc), "d", NULL);
+	json_t *got = v;
+	c_err *e = NULL;
+
+	ok(!c_json_present(v, "memory") && !c_json_present(v, "swap") &&
+		   !c_json_present(NULL, "cpu") &&
+		   c_json_present(v, "pids") == json_object_get(v, "pids"),
+	   "present: null, absent and a NULL object are nothing; a value is itself");
+	ok(c_json_get_present(v, "resources", "memory", JSON_OBJECT, &got, &e) == 0 && !got,
+	   "get_present: null is absent");
+	got = v;
+	ok(c_json_get_present(NULL, "resources", "memory", JSON_OBJECT, &got, &e) == 0 && !got,
+	   "get_present: so is anything in an absent object");
+	ok(c_json_get_present(v, "resources", "cpu", JSON_OBJECT, &got, &e) == 0 &&
+		   got == json_object_get(v, "cpu"),
+	   "get_present: a value of the type");
+	ok(c_json_get_present(v, "resources", "pids", JSON_OBJECT, &got, &e) < 0 && !got &&
+		   tap_err_has(&e, "field resources.pids: expected object, got integer"),
+	   "get_present: a value of another type is an error naming the field");
+	ok(c_json_get_present(json_object_get(v, "devices"), "resources.devices", "x", JSON_OBJECT,
+			      &got, &e) < 0 &&
+		   tap_err_has(&e, "field resources.devices: expected object, got array"),
+	   "get_present: looking into a non-object names it");
+}
+
 static void test_write(void)
 {
 	char dir[] = "/tmp/c-tools-json-XXXXXX", path[64], *buf = NULL;
@@ -94,6 +123,7 @@ int main(void)
 {
 	test_parse();
 	test_getters();
+	test_present();
 	test_write();
 	return tap_done();
 }
