@@ -23,7 +23,12 @@ static inline void c_json_decrefp(json_t **j)
 }
 #define _cleanup_json_ __attribute__((cleanup(c_json_decrefp)))
 
-/* Parse len bytes; `source` names the document in errors (a path, a digest). */
+/* Parse len bytes; `source` names the document in errors (a path, a digest).
+ * An integer above INT64_MAX, up to UINT64_MAX (Go's uint64 fields: runc
+ * writes 18446744073709551615 for an unlimited rlimit), reads as its two's
+ * complement, so (uint64_t)json_integer_value() gives it back: 2^64-1 is -1.
+ * A reader of a signed field sees a negative number, as Go's int64(uint64)
+ * would. */
 json_t *c_json_parse(const char *buf, size_t len, const char *source, c_err **err);
 
 /* Read and parse a file of at most max bytes. */
