@@ -16,13 +16,10 @@ cd "$(dirname "$0")/.."
 RUNS=${PULL_BENCH_RUNS:-5}
 c_pull=$PWD/bin/c-pull
 
-die() {
-	echo "bench/pull: $*" >&2
-	exit 1
-}
-
-[ -x "$c_pull" ] || die "$c_pull is missing; run make first"
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap, tmpfs)"
+# shellcheck source=lib/common.bash
+source bench/lib/common.bash
+bench_built "$c_pull"
+bench_root "debootstrap, tmpfs"
 
 # shellcheck source=lib/images.bash
 source bench/lib/images.bash
@@ -31,15 +28,9 @@ bench_images
 
 # shellcheck source=../tests/helpers/registry.bash
 source tests/helpers/registry.bash
+bench_on_exit registry_stop
 registry_start >/dev/null
-work=$(mktemp -d /tmp/c-tools-bench-pull.XXXXXX)
-mount -t tmpfs -o size=2g tmpfs "$work"
-cleanup() {
-	umount "$work" 2>/dev/null || true
-	rmdir "$work" 2>/dev/null || true
-	registry_stop
-}
-trap cleanup EXIT
+bench_tmpfs 2g
 
 registry_push "$cache/single:latest" bench/single:latest >/dev/null
 registry_push "$cache/five:latest" bench/five:latest >/dev/null
@@ -62,8 +53,6 @@ timed() { # TOOL IMAGE
 	esac
 	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$out"
 }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 for image in single five; do
 	size=$(du -sb --apparent-size "$cache/$image/blobs" | cut -f1)

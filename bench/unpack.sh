@@ -15,22 +15,17 @@ cd "$(dirname "$0")/.."
 RUNS=${UNPACK_BENCH_RUNS:-5}
 c_unpack=$PWD/bin/c-unpack
 
-die() {
-	echo "bench/unpack: $*" >&2
-	exit 1
-}
-
-[ -x "$c_unpack" ] || die "$c_unpack is missing; run make first"
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap, tmpfs, owners)"
+# shellcheck source=lib/common.bash
+source bench/lib/common.bash
+bench_built "$c_unpack"
+bench_root "debootstrap, tmpfs, owners"
 
 # shellcheck source=lib/images.bash
 source bench/lib/images.bash
 bench_need umoci libarchive-tools tar time
 bench_images
 
-work=$(mktemp -d /tmp/c-tools-bench-unpack.XXXXXX)
-mount -t tmpfs -o size=3g tmpfs "$work"
-trap 'umount "$work"; rmdir "$work"' EXIT
+bench_tmpfs 3g
 
 # The layer blobs of a layout's "latest" image, in order.
 layers() {
@@ -71,8 +66,6 @@ timed() { # TOOL STORE OUT: prints seconds (bash's clock: µs, not time(1)'s 10 
 	t1=$EPOCHREALTIME
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 tools="copy overlay overlay-2nd umoci bsdtar tar"
 for image in single five; do

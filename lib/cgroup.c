@@ -807,16 +807,6 @@ static void res_free(struct res *r)
 	free(r->rules);
 }
 
-/* An optional member; JSON null counts as absent. */
-static int opt(json_t *obj, const char *where, const char *key, json_type type, json_t **out,
-	       c_err **err)
-{
-	*out = NULL;
-	if (!obj || json_is_null(json_object_get(obj, key)))
-		return 0;
-	return c_json_get(obj, where, key, type, false, out, err);
-}
-
 /* An optional integer, at least min; 0 when absent. */
 static int opt_int(json_t *obj, const char *where, const char *key, long long min,
 		   const char *expected, long long *out, c_err **err)
@@ -824,7 +814,7 @@ static int opt_int(json_t *obj, const char *where, const char *key, long long mi
 	json_t *v;
 
 	*out = 0;
-	if (opt(obj, where, key, JSON_INTEGER, &v, err) < 0)
+	if (c_json_get_present(obj, where, key, JSON_INTEGER, &v, err) < 0)
 		return -1;
 	if (v)
 		*out = json_integer_value(v);
@@ -839,7 +829,7 @@ static int opt_str(json_t *obj, const char *where, const char *key, const char *
 	json_t *v;
 
 	*out = NULL;
-	if (opt(obj, where, key, JSON_STRING, &v, err) < 0)
+	if (c_json_get_present(obj, where, key, JSON_STRING, &v, err) < 0)
 		return -1;
 	if (!v)
 		return 0;
@@ -855,14 +845,14 @@ static int parse_memory(json_t *res, struct res *r, c_err **err)
 	static const char where[] = RES ".memory", bytes[] = "bytes, or -1 for unlimited";
 	json_t *mem, *v;
 
-	if (opt(res, RES, "memory", JSON_OBJECT, &mem, err) < 0)
+	if (c_json_get_present(res, RES, "memory", JSON_OBJECT, &mem, err) < 0)
 		return -1;
 	if (!mem)
 		return 0;
 	if (opt_int(mem, where, "limit", -1, bytes, &r->limit, err) < 0 ||
 	    opt_int(mem, where, "reservation", -1, bytes, &r->reservation, err) < 0 ||
 	    opt_int(mem, where, "swap", -1, bytes, &r->swap, err) < 0 ||
-	    opt(mem, where, "disableOOMKiller", JSON_TRUE, &v, err) < 0)
+	    c_json_get_present(mem, where, "disableOOMKiller", JSON_TRUE, &v, err) < 0)
 		return -1;
 	r->disable_oom = json_is_true(v);
 	if (r->swap > 0 && r->limit <= 0)
@@ -881,7 +871,7 @@ static int parse_cpu(json_t *res, struct res *r, c_err **err)
 	static const char where[] = RES ".cpu";
 	json_t *cpu;
 
-	if (opt(res, RES, "cpu", JSON_OBJECT, &cpu, err) < 0)
+	if (c_json_get_present(res, RES, "cpu", JSON_OBJECT, &cpu, err) < 0)
 		return -1;
 	if (opt_int(cpu, where, "shares", 0, "a positive number", &r->shares, err) < 0 ||
 	    opt_int(cpu, where, "quota", -1, "microseconds, or -1 for none", &r->quota, err) < 0 ||
@@ -896,7 +886,7 @@ static int parse_pids(json_t *res, struct res *r, c_err **err)
 {
 	json_t *pids, *v;
 
-	if (opt(res, RES, "pids", JSON_OBJECT, &pids, err) < 0)
+	if (c_json_get_present(res, RES, "pids", JSON_OBJECT, &pids, err) < 0)
 		return -1;
 	if (!pids)
 		return 0;
@@ -911,7 +901,6 @@ static int parse_pids(json_t *res, struct res *r, c_err **err)
 static int dev_number(json_t *rule, const char *where, const char *key, char *buf, size_t size,
 		      c_err **err)
 {
-	json_t *v = json_object_get(rule, key);
 	long long n;
 
 	if (opt_int(rule, where, key, -1, "a device number, or -1 for all", &n, err) < 0)
@@ -919,7 +908,7 @@ static int dev_number(json_t *rule, const char *where, const char *key, char *bu
 	if (n > UINT32_MAX)
 		return c_err_new(err, C_EXIT_DATA, 0, "field %s.%s: %lld: out of range", where, key,
 				 n);
-	if (n < 0 || !v || json_is_null(v))
+	if (n < 0 || !c_json_present(rule, key))
 		snprintf(buf, size, "*");
 	else
 		snprintf(buf, size, "%lld", n);
@@ -957,7 +946,7 @@ static int parse_devices(json_t *res, struct res *r, c_err **err)
 	json_t *devices, *rule;
 	size_t i;
 
-	if (opt(res, RES, "devices", JSON_ARRAY, &devices, err) < 0)
+	if (c_json_get_present(res, RES, "devices", JSON_ARRAY, &devices, err) < 0)
 		return -1;
 	if (!devices || !json_array_size(devices))
 		return 0;

@@ -1,6 +1,8 @@
 #include "json.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +10,106 @@
 #include "cleanup.h"
 #include "file.h"
 
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The value of the n digits at s when it is above INT64_MAX and at most
+ * UINT64_MAX; a leading zero, which JSON refuses, is left for jansson to
+ * refuse. */
+static bool above_int64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n < 19 || n > 20 || s[0] == '0')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = s[i] - '0';
+
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return v > INT64_MAX;
+}
+
+/* jansson holds integers as int64_t and refuses larger ones, but Go writes
+ * uint64 fields up to 2^64-1: runc and podman put 18446744073709551615
+ * (RLIM_INFINITY) in process.rlimits.  *out is a copy of buf where each such
+ * integer is its two's complement, as Go's int64(uint64) has it, padded with
+ * spaces to keep the columns of errors (a 19-digit one grows by a byte);
+ * NULL when there is none. */
+static int wrap_uint64(const char *buf, size_t len, char **out, size_t *out_len)
+{
+	char *w = NULL;
+	size_t i = 0, copied = 0, n = 0;
+
+	*out = NULL;
+	while (i < len) {
+		size_t start;
+		bool minus;
+		uint64_t v;
+		char neg[24];
+		int k;
+
+		if (buf[i] == '"') {
+			for (i++; i < len && buf[i] != '"'; i++)
+				i += buf[i] == '\\';
+			i++;
+			continue;
+		}
+		if (buf[i] != '-' && !is_digit(buf[i])) {
+			i++;
+			continue;
+		}
+		minus = buf[i] == '-';
+		i += minus;
+		start = i;
+		while (i < len && is_digit(buf[i]))
+			i++;
+		if (i < len && (buf[i] == '.' || buf[i] == 'e' || buf[i] == 'E')) {
+			while (i < len && (is_digit(buf[i]) || (buf[i] && strchr(".eE+-", buf[i]))))
+				i++;
+			continue;
+		}
+		if (minus || !above_int64(buf + start, i - start, &v))
+			continue;
+		if (!w) {
+			/* each rewrite of at least 19 bytes adds at most one */
+			w = malloc(len + len / 19 + 1);
+			if (!w)
+				return -1;
+		}
+		k = snprintf(neg, sizeof neg, "%" PRId64, (int64_t)v);
+		memcpy(w + n, buf + copied, start - copied);
+		n += start - copied;
+		memcpy(w + n, neg, k);
+		n += k;
+		for (; (size_t)k < i - start; k++)
+			w[n++] = ' ';
+		copied = i;
+	}
+	if (w) {
+		memcpy(w + n, buf + copied, len - copied);
+		*out = w;
+		*out_len = n + len - copied;
+	}
+	return 0;
+}
+
 json_t *c_json_parse(const char *buf, size_t len, const char *source, c_err **err)
 {
+	_cleanup_free_ char *wide = NULL;
 	json_error_t jerr;
-	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *v;
 
+	if (wrap_uint64(buf, len, &wide, &len) < 0) {
+		c_err_sys(err, "parse JSON", source);
+		return NULL;
+	}
+	v = json_loadb(wide ? wide : buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!v)
 		c_err_new(err, C_EXIT_DATA, 0, "parse JSON: %s: line %d column %d: %s", source,
 			  jerr.line, jerr.column, jerr.text);
@@ -88,6 +185,22 @@ int c_json_get(json_t *obj, const char *where, const char *key, json_type type,
 				 c_json_type_name(v));
 	*out = v;
 	return 0;
+}
+
+json_t *c_json_present(const json_t *obj, const char *key)
+{
+	json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	return json_is_null(v) ? NULL : v;
+}
+
+int c_json_get_present(json_t *obj, const char *where, const char *key, json_type type,
+		       json_t **out, c_err **err)
+{
+	*out = NULL;
+	if (!obj || json_is_null(json_object_get(obj, key)))
+		return 0;
+	return c_json_get(obj, where, key, type, false, out, err);
 }
 
 int c_json_get_string(json_t *obj, const char *where, const char *key, bool required,

@@ -23,7 +23,12 @@ static inline void c_json_decrefp(json_t **j)
 }
 #define _cleanup_json_ __attribute__((cleanup(c_json_decrefp)))
 
-/* Parse len bytes; `source` names the document in errors (a path, a digest). */
+/* Parse len bytes; `source` names the document in errors (a path, a digest).
+ * An integer above INT64_MAX, up to UINT64_MAX (Go's uint64 fields: runc
+ * writes 18446744073709551615 for an unlimited rlimit), reads as its two's
+ * complement, so (uint64_t)json_integer_value() gives it back: 2^64-1 is -1.
+ * A reader of a signed field sees a negative number, as Go's int64(uint64)
+ * would. */
 json_t *c_json_parse(const char *buf, size_t len, const char *source, c_err **err);
 
 /* Read and parse a file of at most max bytes. */
@@ -35,6 +40,16 @@ json_t *c_json_load_file(const char *path, size_t max, c_err **err);
  * for either boolean, JSON_INTEGER accepts only integers. */
 int c_json_get(json_t *obj, const char *where, const char *key, json_type type,
 	       bool required, json_t **out, c_err **err);
+
+/* obj[key], or NULL when obj is NULL, the key is absent or its value is
+ * null: writers in Go (runc, podman, docker's image configs) put null for a
+ * field they leave unset. */
+json_t *c_json_present(const json_t *obj, const char *key);
+
+/* c_json_get of an optional field where null counts as absent (*out = NULL),
+ * in an obj that may itself be absent (NULL). */
+int c_json_get_present(json_t *obj, const char *where, const char *key, json_type type,
+		       json_t **out, c_err **err);
 
 /* Typed conveniences over c_json_get; optional fields leave *out untouched. */
 int c_json_get_string(json_t *obj, const char *where, const char *key, bool required,

@@ -216,11 +216,11 @@ static int get(struct parse *p, json_t *obj, const char *path, const char *key, 
 	       bool required, json_t **out)
 {
 	char fp[PATH_LEN], why[64];
-	json_t *v = json_object_get(obj, key);
+	json_t *v = c_json_present(obj, key);
 	const char *problem;
 
 	*out = NULL;
-	if (!v || json_is_null(v))
+	if (!v)
 		return required ? bad(p, path_key(fp, path, key), "missing") : 0;
 	problem = type_problem(v, t, why);
 	if (problem)

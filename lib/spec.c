@@ -120,16 +120,6 @@ static int check_no_nul(const json_t *s, const char *where, c_err **err)
 	return 0;
 }
 
-/* An optional field of obj (which may itself be absent); null is absent. */
-static int opt_get(json_t *obj, const char *where, const char *key, json_type type, json_t **out,
-		   c_err **err)
-{
-	*out = NULL;
-	if (!obj || json_is_null(json_object_get(obj, key)))
-		return 0;
-	return c_json_get(obj, where, key, type, false, out, err);
-}
-
 static int opt_string(json_t *obj, const char *where, const char *key, const char **out,
 		      c_err **err)
 {
@@ -137,7 +127,7 @@ static int opt_string(json_t *obj, const char *where, const char *key, const cha
 	json_t *v;
 
 	*out = NULL;
-	if (opt_get(obj, where, key, JSON_STRING, &v, err) < 0)
+	if (c_json_get_present(obj, where, key, JSON_STRING, &v, err) < 0)
 		return -1;
 	if (!v)
 		return 0;
@@ -155,7 +145,7 @@ static int opt_strings(json_t *cfg, const char *key, json_t **out, c_err **err)
 	json_t *v;
 	size_t i;
 
-	if (opt_get(cfg, "config", key, JSON_ARRAY, out, err) < 0)
+	if (c_json_get_present(cfg, "config", key, JSON_ARRAY, out, err) < 0)
 		return -1;
 	json_array_foreach(*out, i, v)
 	{
@@ -408,7 +398,7 @@ static int annotate_features(json_t *ann, json_t *doc, c_err **err)
 	json_t *features, *v;
 	size_t i;
 
-	if (opt_get(doc, "", "os.features", JSON_ARRAY, &features, err) < 0)
+	if (c_json_get_present(doc, "", "os.features", JSON_ARRAY, &features, err) < 0)
 		return -1;
 	if (!features)
 		return 0;
@@ -424,8 +414,8 @@ static int annotate_ports_volumes(json_t *ann, json_t *cfg, c_err **err)
 	_cleanup_free_ char *volumes = NULL;
 	json_t *ports, *vols;
 
-	if (opt_get(cfg, "config", "ExposedPorts", JSON_OBJECT, &ports, err) < 0 ||
-	    opt_get(cfg, "config", "Volumes", JSON_OBJECT, &vols, err) < 0)
+	if (c_json_get_present(cfg, "config", "ExposedPorts", JSON_OBJECT, &ports, err) < 0 ||
+	    c_json_get_present(cfg, "config", "Volumes", JSON_OBJECT, &vols, err) < 0)
 		return -1;
 	if (ports && json_object_size(ports)) {
 		ports_keys = keys_of(ports);
@@ -448,7 +438,7 @@ static int annotate_labels(json_t *ann, json_t *cfg, c_err **err)
 	json_t *labels, *v;
 	const char *k;
 
-	if (opt_get(cfg, "config", "Labels", JSON_OBJECT, &labels, err) < 0)
+	if (c_json_get_present(cfg, "config", "Labels", JSON_OBJECT, &labels, err) < 0)
 		return -1;
 	json_object_foreach(labels, k, v)
 	{
@@ -512,7 +502,7 @@ json_t *c_spec_from_image(const json_t *image_config_doc, int rootfd,
 			  c_json_type_name(doc));
 		return NULL;
 	}
-	if (opt_get(doc, "", "config", JSON_OBJECT, &cfg, err) < 0 ||
+	if (c_json_get_present(doc, "", "config", JSON_OBJECT, &cfg, err) < 0 ||
 	    (!user_spec && opt_string(cfg, "config", "User", &user_spec, err) < 0))
 		return NULL;
 	if (c_user_resolve(rootfd, user_spec ? user_spec : "", &user, err) < 0)

@@ -2,16 +2,26 @@
  *
  * Each test program prints "ok N - name" / "not ok N - name" lines, skips as
  * "ok N - name # SKIP reason", and the plan "1..N" at the end; tests/run
- * counts them.  Exit status is 1 when anything failed. */
+ * counts them.  Exit status is 1 when anything failed.
+ *
+ * Also the helpers more than one test needs (checks in a forked child, temp
+ * trees): here rather than in a header of their own, which the Makefile's
+ * rule for the tests would have to list beside this one. */
 #ifndef C_TAP_H
 #define C_TAP_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "err.h"
+#include "file.h"
 
 static int tap_count, tap_failed;
 
@@ -61,6 +71,59 @@ static inline int tap_err_has(c_err **e, const char *want)
 	free(line);
 	c_err_free(e);
 	return found;
+}
+
+/* The error's line into buf (cut to size), "" when there is none; the error
+ * is consumed. */
+static inline void tap_err_copy(char *buf, size_t size, c_err **e)
+{
+	char *line = *e ? c_err_line(*e) : NULL;
+
+	snprintf(buf, size, "%s", line ? line : *e ? "?" : "");
+	free(line);
+	c_err_free(e);
+}
+
+/* Run fn(arg, report) in a forked child and bring the len bytes it leaves in
+ * report back to the parent's report: for checks that change the process
+ * for good (credentials, capabilities, limits, seccomp filters).  0, or -1
+ * when the child could not be made or did not report in full. */
+static inline int tap_in_child(void (*fn)(const void *arg, void *report), const void *arg,
+			       void *report, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		fn(arg, report);
+		_exit(c_write_all(p[1], report, len) < 0 ? 1 : 0);
+	}
+	close(p[1]);
+	/* A report larger than PIPE_BUF comes in pieces. */
+	while (pid > 0 && got < len && (n = read(p[0], (char *)report + got, len - got)) != 0) {
+		if (n > 0)
+			got += n;
+		else if (errno != EINTR)
+			break;
+	}
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, NULL, 0) < 0)
+		return -1;
+	return got == len ? 0 : -1;
+}
+
+/* Remove a test's temp tree; what stays is said, for the user to look at. */
+static inline void tap_remove_tree(const char *dir)
+{
+	c_remove_tree(dir);
+	if (access(dir, F_OK) == 0)
+		tap_diag("could not remove %s", dir);
 }
 
 static inline int tap_done(void)

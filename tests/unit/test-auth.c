@@ -565,15 +565,6 @@ static void test_base64(void)
 	}
 }
 
-static void cleanup_tmp(void)
-{
-	char cmd[64];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
-	if (system(cmd) != 0)
-		tap_diag("could not remove %s", tmp);
-}
-
 int main(void)
 {
 	if (!mkdtemp(tmp)) {
@@ -589,6 +580,6 @@ int main(void)
 	test_token_url();
 	test_headers();
 	test_base64();
-	cleanup_tmp();
+	tap_remove_tree(tmp);
 	return tap_done();
 }

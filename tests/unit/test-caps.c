@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -73,38 +72,33 @@ static void try_chown_and_raw(struct seen *s, int fd)
 
 typedef int (*step_fn)(const void *arg, c_err **e);
 
+struct step {
+	step_fn fn;
+	const void *arg;
+};
+
+static void run_step(const void *arg, void *report)
+{
+	const struct step *st = arg;
+	struct seen *s = report;
+	char path[] = "/tmp/test-caps.XXXXXX";
+	int fd = mkstemp(path);
+	c_err *e = NULL;
+
+	unlink(path);
+	s->rc = st->fn(st->arg, &e);
+	tap_err_copy(s->err, sizeof s->err, &e);
+	read_status(s);
+	try_chown_and_raw(s, fd);
+}
+
 /* Run step in a forked child and bring back what the child then sees. */
 static struct seen in_child(step_fn step, const void *arg)
 {
-	struct seen s = { .rc = -2 };
-	int p[2], status;
-	pid_t pid;
+	struct seen s = { 0 };
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return s;
-	pid = fork();
-	if (pid == 0) {
-		char path[] = "/tmp/test-caps.XXXXXX";
-		int fd = mkstemp(path);
-		c_err *e = NULL;
-
-		unlink(path);
-		s.rc = step(arg, &e);
-		if (e) {
-			char *line = c_err_line(e);
-
-			snprintf(s.err, sizeof s.err, "%s", line ? line : "?");
-			free(line);
-		}
-		read_status(&s);
-		try_chown_and_raw(&s, fd);
-		_exit(write(p[1], &s, sizeof s) == sizeof s ? 0 : 1);
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], &s, sizeof s) != sizeof s)
+	if (tap_in_child(run_step, &(struct step){ step, arg }, &s, sizeof s) < 0)
 		s.rc = -2;
-	close(p[0]);
-	waitpid(pid, &status, 0);
 	return s;
 }
 

@@ -167,11 +167,6 @@ static struct c_cgroup *create(const char *path, const char *res, unsigned *igno
 	return cg;
 }
 
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static int rm_file(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
 	return type == FTW_F ? remove(p) : 0;
@@ -1080,6 +1075,6 @@ int main(void)
 	fake_v1();
 	bad_input();
 	real();
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tap_remove_tree(top);
 	return tap_done();
 }

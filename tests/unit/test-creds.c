@@ -159,33 +159,28 @@ static void observe(struct seen *s)
 
 typedef int (*step_fn)(const void *arg, c_err **e);
 
+struct step {
+	step_fn fn;
+	const void *arg;
+};
+
+static void run_step(const void *arg, void *report)
+{
+	const struct step *st = arg;
+	struct seen *s = report;
+	c_err *e = NULL;
+
+	s->rc = st->fn(st->arg, &e);
+	tap_err_copy(s->err, sizeof s->err, &e);
+	observe(s);
+}
+
 static struct seen in_child(step_fn step, const void *arg)
 {
-	struct seen s = { .rc = -2 };
-	int p[2], status;
-	pid_t pid;
+	struct seen s = { 0 };
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return s;
-	pid = fork();
-	if (pid == 0) {
-		c_err *e = NULL;
-
-		s.rc = step(arg, &e);
-		if (e) {
-			char *line = c_err_line(e);
-
-			snprintf(s.err, sizeof s.err, "%s", line ? line : "?");
-			free(line);
-		}
-		observe(&s);
-		_exit(write(p[1], &s, sizeof s) == sizeof s ? 0 : 1);
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], &s, sizeof s) != sizeof s)
+	if (tap_in_child(run_step, &(struct step){ step, arg }, &s, sizeof s) < 0)
 		s.rc = -2;
-	close(p[0]);
-	waitpid(pid, &status, 0);
 	return s;
 }
 

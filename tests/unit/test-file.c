@@ -162,12 +162,6 @@ int main(void)
 	test_atomic_replace();
 	test_no_torn_reads();
 	test_temp_commit();
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			tap_diag("could not remove %s", dir);
-	}
+	tap_remove_tree(dir);
 	return tap_done();
 }

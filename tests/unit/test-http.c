@@ -863,7 +863,7 @@ static void cleanup(void)
 		waitpid(pids[i], NULL, 0);
 	}
 	npids = 0;
-	sh("rm -rf %s", tmp);
+	tap_remove_tree(tmp);
 }
 
 static int make_big(void)

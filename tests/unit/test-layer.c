@@ -331,7 +331,7 @@ int main(void)
 	/* again with the component walk of kernels without openat2 */
 	test_evil(1);
 	if (!getenv("KEEP"))
-		sh("rm -rf %s", work);
+		tap_remove_tree(work);
 	else
 		tap_diag("kept %s", work);
 	return tap_done();

@@ -9,7 +9,6 @@
  * changes. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,11 +106,6 @@ static const char *host(const char *rel)
 	return fd < 0 ? "(missing)" : read_fd(fd);
 }
 
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static void build(void)
 {
 	char link[PATH_MAX];
@@ -169,8 +163,7 @@ static void build(void)
 static void teardown(void)
 {
 	close(rootfd);
-	if (nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		bail("remove", top);
+	tap_remove_tree(top);
 }
 
 /* Opens path in the root; the fd, or -1 with the error's errno in *e. */

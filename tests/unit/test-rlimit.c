@@ -3,15 +3,11 @@
  * CAP_SYS_RESOURCE (dropped first, wherever the test runs): lowering shows
  * in getrlimit, raising above the hard limit fails naming the limit and both
  * values, clamped defaults always apply. */
-#include <errno.h>
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "caps.h"
 #include "cleanup.h"
@@ -212,11 +208,6 @@ struct seen {
 	struct rlimit nofile, core, nproc;
 };
 
-struct apply_case {
-	const struct c_rlimit *limits;
-	size_t n;
-};
-
 static int drop_sys_resource(c_err **e)
 {
 	struct c_caps now;
@@ -227,35 +218,30 @@ static int drop_sys_resource(c_err **e)
 	return c_caps_apply_sets(&now, e);
 }
 
+struct limits {
+	const struct c_rlimit *l;
+	size_t n;
+};
+
+static void apply(const void *arg, void *report)
+{
+	const struct limits *limits = arg;
+	struct seen *s = report;
+	c_err *e = NULL;
+
+	s->rc = drop_sys_resource(&e) < 0 ? -2 : c_rlimits_apply(limits->l, limits->n, &e);
+	tap_err_copy(s->err, sizeof s->err, &e);
+	getrlimit(RLIMIT_NOFILE, &s->nofile);
+	getrlimit(RLIMIT_CORE, &s->core);
+	getrlimit(RLIMIT_NPROC, &s->nproc);
+}
+
 static struct seen apply_in_child(const struct c_rlimit *limits, size_t n)
 {
-	struct seen s = { .rc = -2 };
-	int p[2], status;
-	pid_t pid;
+	struct seen s = { 0 };
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return s;
-	pid = fork();
-	if (pid == 0) {
-		c_err *e = NULL;
-
-		s.rc = drop_sys_resource(&e) < 0 ? -2 : c_rlimits_apply(limits, n, &e);
-		if (e) {
-			char *line = c_err_line(e);
-
-			snprintf(s.err, sizeof s.err, "%s", line ? line : "?");
-			free(line);
-		}
-		getrlimit(RLIMIT_NOFILE, &s.nofile);
-		getrlimit(RLIMIT_CORE, &s.core);
-		getrlimit(RLIMIT_NPROC, &s.nproc);
-		_exit(write(p[1], &s, sizeof s) == sizeof s ? 0 : 1);
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], &s, sizeof s) != sizeof s)
+	if (tap_in_child(apply, &(struct limits){ limits, n }, &s, sizeof s) < 0)
 		s.rc = -2;
-	close(p[0]);
-	waitpid(pid, &status, 0);
 	return s;
 }
 

@@ -755,14 +755,29 @@ static void test_cache(void)
 	c_seccomp_free(plain);
 }
 
+/* The time c_seccomp_load(arg) takes, in us; -1 when it failed. */
+static void time_load(const void *arg, void *report)
+{
+	double *us = report, t;
+	c_err *e = NULL;
+
+	*us = -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return;
+	t = now_us();
+	if (c_seccomp_load(arg, &e) < 0)
+		c_err_free(&e);
+	else
+		*us = now_us() - t;
+}
+
 /* Cold compile against a cache hit, and the load itself. */
 static void test_timing(void)
 {
 	const char *dir = at("timing");
 	struct c_seccomp *f;
 	double t, cold = 0, hit = 0, load_us;
-	int p[2], status, n_cold = 10, n_hit = 200;
-	pid_t pid;
+	int n_cold = 10, n_hit = 200;
 
 	for (int i = 0; i < n_cold; i++) {
 		t = now_us();
@@ -782,53 +797,14 @@ static void test_timing(void)
 
 	/* The load, timed in a child that then exits. */
 	f = must("hit", NULL, docker_caps, dir);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		c_err *e = NULL;
-
-		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		t = now_us();
-		if (c_seccomp_load(f, &e) < 0)
-			_exit(1);
-		t = now_us() - t;
-		_exit(write(p[1], &t, sizeof t) == sizeof t ? 0 : 1);
-	}
-	close(p[1]);
-	if (read(p[0], &load_us, sizeof load_us) != sizeof load_us)
+	if (tap_in_child(time_load, f, &load_us, sizeof load_us) < 0)
 		load_us = -1;
-	close(p[0]);
-	waitpid(pid, &status, 0);
 	c_seccomp_free(f);
 
 	tap_diag("default profile: cold compile %.0f us, cache hit %.0f us (%.0fx), "
 		 "seccomp() load %.0f us",
 		 cold, hit, cold / hit, load_us);
 	ok(hit * 10 < cold, "a cache hit costs under a tenth of a compile");
-}
-
-static int rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[512];
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	return rmdir(dir);
 }
 
 int main(void)
@@ -846,6 +822,6 @@ int main(void)
 	test_bad_profiles();
 	test_cache();
 	test_timing();
-	rm_tree(top);
+	tap_remove_tree(top);
 	return tap_done();
 }

@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -74,11 +73,6 @@ static int open_root(const char *rel)
 	if (fd < 0)
 		bail("open", at(rel));
 	return fd;
-}
-
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	return remove(p);
 }
 
 static const char passwd[] = "# users of the test image\n"
@@ -681,7 +675,6 @@ int main(void)
 	test_defaults();
 	test_malformed();
 	test_write();
-	if (nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		bail("remove", top);
+	tap_remove_tree(top);
 	return tap_done();
 }

@@ -382,12 +382,7 @@ int main(void)
 	test_names(s);
 	test_gc_check(s);
 	c_store_close(s);
-	if (!tap_failed) {
-		char cmd[128];
-
-		snprintf(cmd, sizeof cmd, "rm -rf %s", root);
-		if (system(cmd) != 0)
-			tap_diag("could not remove %s", root);
-	}
+	if (!tap_failed)
+		tap_remove_tree(root);
 	return tap_done();
 }
