@@ -163,8 +163,8 @@ struct mnt {
 	unsigned long flags;  /* MS_* */
 	unsigned long *props; /* propagation changes, in order */
 	size_t nprops;
-	struct rattr rattr;  /* applied when set or clr is not 0 */
-	const char *volume;  /* C_ROOTFS_VOLUME_COPY's name: fill the source first */
+	struct rattr rattr; /* applied when set or clr is not 0 */
+	const char *volume; /* C_ROOTFS_VOLUME_COPY's name: fill the source first */
 };
 
 struct dev {
