@@ -18,6 +18,7 @@
 #include "file.h"
 #include "json.h"
 #include "path.h"
+#include "volume.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -163,6 +164,7 @@ struct mnt {
 	unsigned long *props; /* propagation changes, in order */
 	size_t nprops;
 	struct rattr rattr; /* applied when set or clr is not 0 */
+	const char *volume; /* C_ROOTFS_VOLUME_COPY's name: fill the source first */
 };
 
 struct dev {
@@ -192,6 +194,7 @@ struct c_rootfs_plan {
 	char *bundle;	/* absolute */
 	char *root;	/* absolute, resolved */
 	bool readonly;
+	char *cwd; /* process.cwd, relative to the root; NULL when not given */
 	char **lowers; /* absolute, clean, topmost first */
 	size_t nlowers;
 	unsigned long propagation;	/* for "/" at step 1 */
@@ -409,7 +412,17 @@ static bool is_bind(json_t *opts, const char *type)
 static int apply_opt(struct mnt *m, const char *name, const char *where, size_t i, c_err **err)
 {
 	const struct mount_opt *o = find_opt(name);
+	size_t vlen = strlen(C_ROOTFS_VOLUME_COPY);
 
+	if (!strncmp(name, C_ROOTFS_VOLUME_COPY, vlen)) {
+		if (m->kind != MNT_BIND || !name[vlen])
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "field %s.options[%zu]: \"%s\" wants a volume name and "
+					 "a bind mount",
+					 where, i, name);
+		m->volume = name + vlen;
+		return 0;
+	}
 	if (!o) {
 		if (!strncmp(name, "x-", 2))
 			return 0;
@@ -663,6 +676,20 @@ static int parse_sysctls(struct c_rootfs_plan *p, json_t *lnx, c_err **err)
 	return 0;
 }
 
+/* Made at set-up when missing, as runc does for any config. */
+static int parse_cwd(struct c_rootfs_plan *p, c_err **err)
+{
+	const char *cwd;
+	json_t *process;
+
+	if (c_json_get(p->config, "", "process", JSON_OBJECT, false, &process, err) < 0 ||
+	    (process && get_str(process, "process", "cwd", false, &cwd, err) < 0))
+		return -1;
+	if (!process || !cwd)
+		return 0;
+	return relative_to_root(cwd, "process.cwd", &p->cwd, err);
+}
+
 static int parse_linux(struct c_rootfs_plan *p, c_err **err)
 {
 	json_t *lnx;
@@ -700,7 +727,7 @@ struct c_rootfs_plan *c_rootfs_plan_new(const json_t *config, const char *bundle
 		goto fail;
 	}
 	if (parse_root(p, err) < 0 || parse_lowers(p, err) < 0 || parse_mounts(p, err) < 0 ||
-	    parse_linux(p, err) < 0)
+	    parse_cwd(p, err) < 0 || parse_linux(p, err) < 0)
 		goto fail;
 	return p;
 fail:
@@ -732,6 +759,7 @@ void c_rootfs_plan_free(struct c_rootfs_plan *p)
 	free(p->readonly_paths);
 	free(p->sysctls);
 	free(p->root);
+	free(p->cwd);
 	free(p->bundle);
 	json_decref(p->config);
 	free(p);
@@ -1243,6 +1271,8 @@ static int do_mount(struct setup *s, const struct mnt *m, c_err **err)
 	struct stat st;
 	bool file = false;
 
+	if (m->volume && c_volume_fill(m->volume, m->source, s->rootfd, m->rel, err) < 0)
+		return -1;
 	if (m->kind == MNT_BIND) {
 		if (stat(m->source, &st) < 0)
 			return fail_mount(err, m, "bind mount", m->source);
@@ -1522,6 +1552,25 @@ static int make_devices(struct setup *s, c_err **err)
 	return 0;
 }
 
+/* The working directory, inside the mounts as the process will see it;
+ * before root.readonly can refuse it.  0755 whatever our umask, as docker
+ * and runc make it. */
+static int make_cwd(struct setup *s, c_err **err)
+{
+	mode_t mask;
+	int fd;
+
+	if (!s->p->cwd)
+		return 0;
+	mask = umask(022);
+	fd = c_path_mkdir_p_in_root(s->rootfd, s->p->cwd, 0755, err);
+	umask(mask);
+	if (fd < 0)
+		return c_err_wrap(err, "working directory (process.cwd)");
+	close(fd);
+	return 0;
+}
+
 /* ---- into the root ----------------------------------------------------------------------- */
 
 static int pivot(struct setup *s, c_err **err)
@@ -1675,7 +1724,7 @@ static int setup(struct setup *s, c_err **err)
 	for (size_t i = 0; i < p->nmounts; i++)
 		if (do_mount(s, &p->mounts[i], err) < 0)
 			return -1;
-	if (make_devices(s, err) < 0)
+	if (make_devices(s, err) < 0 || make_cwd(s, err) < 0)
 		return -1;
 	if ((s->o->no_pivot ? move_root(s, err) : pivot(s, err)) < 0)
 		return -1;

@@ -41,7 +41,12 @@
  *        recursive attributes ("rro", "rnosuid", ...: mount_setattr(2),
  *        Linux 5.12); a filesystem mount passes the others to the kernel
  *        as its data, a bind mount refuses them.  Options starting with
- *        "x-" are for helpers and ignored.  A bind mount's flags are
+ *        "x-" are for helpers and ignored, bar C_ROOTFS_VOLUME_COPY "NAME"
+ *        on a bind mount: its source is the directory of the named volume
+ *        NAME, which is filled, when empty, from what the root has at the
+ *        destination before it is bound there (lib/volume.h; docker's copy
+ *        of an image's content into a new volume).  It never reaches
+ *        mount(2), and other runtimes ignore it as any "x-" option.  A bind mount's flags are
  *        applied by a remount, which keeps the flags a user namespace
  *        locked on the source (nosuid, nodev, noexec, ro, atime) when
  *        dropping them is refused.  Type "cgroup" is the container's own
@@ -56,6 +61,9 @@
  *        exists); always: linux.devices, and /dev/console bound from
  *        opts->console when given.  Where mknod(2) is refused (a user
  *        namespace) the host's node of the same path is bound instead.
+ *        Then process.cwd, made (0755, mkdir -p resolved inside the root)
+ *        when missing, as runc and docker make a missing working
+ *        directory; inside the mounts, as the process will see it.
  *     5. pivot_root(2) into the root, the old root detached; or, with
  *        opts->no_pivot (the root is on an initramfs, where pivot_root
  *        fails), the mounts outside the root detached, the root moved onto
@@ -82,7 +90,9 @@
 #include "err.h"
 #include "spec.h"
 
-/* Written by c-unpack's overlay mode; read here. */
+/* The mount option that marks a named volume to fill: C_ROOTFS_VOLUME_COPY
+ * followed by the volume's name (lib/runopts.h writes it). */
+#define C_ROOTFS_VOLUME_COPY "x-c-tools.volume-copy="
 
 struct c_rootfs_plan;
 

@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "json.h"
 #include "rlimit.h"
+#include "rootfs.h"
 #include "state.h"
 
 int c_strv_push(struct c_strv *sv, const char *s)
@@ -178,9 +179,15 @@ static char *volume_dir(const char *volumes, const char *name, c_err **err)
 {
 	char *data = NULL;
 	_cleanup_free_ char *top = NULL;
+	c_err *bad = NULL;
 
-	if (c_state_check_id(name, "volume name", err) < 0)
+	/* Refused as the volume is made, as docker's daemon refuses it: bad
+	 * data (c-run's 125), not a command line c-run cannot read. */
+	if (c_state_check_id(name, "volume name", &bad) < 0) {
+		c_err_new(err, C_EXIT_DATA, 0, "%s", bad->msg);
+		c_err_free(&bad);
 		return NULL;
+	}
 	if (!volumes) {
 		c_err_new(err, C_EXIT_USAGE, 0, "volume %s: no volume directory", name);
 		return NULL;
@@ -199,40 +206,91 @@ static char *volume_dir(const char *volumes, const char *name, c_err **err)
 	return data;
 }
 
+/* mkdir -p of a missing host directory, 0755 as docker makes it. */
+static int make_host_dir(const char *path, c_err **err)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	struct stat st;
+
+	if (!dir)
+		return oom(err);
+	for (char *slash = strchr(dir + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && (errno != EEXIST || stat(dir, &st) < 0 ||
+					     !S_ISDIR(st.st_mode))) {
+			if (errno == EEXIST)
+				errno = ENOTDIR;
+			return c_err_sys(err, "create the volume's host directory", dir);
+		}
+		if (!slash)
+			return 0;
+		*slash = '/';
+	}
+}
+
+/* docker's third field: ro, rw, nocopy, comma-separated. */
+static int parse_volume_mode(const char *arg, char *mode, bool *ro, bool *nocopy, c_err **err)
+{
+	for (char *o = strtok(mode, ","); o; o = strtok(NULL, ",")) {
+		if (!strcmp(o, "ro") || !strcmp(o, "rw"))
+			*ro = !strcmp(o, "ro");
+		else if (!strcmp(o, "nocopy"))
+			*nocopy = true;
+		else
+			return c_err_new(err, C_EXIT_USAGE, 0, "--volume \"%s\": unknown mode \"%s\"",
+					 arg, o);
+	}
+	return 0;
+}
+
 static int add_volume(json_t *spec, const char *arg, const char *volumes, c_err **err)
 {
-	_cleanup_free_ char *copy = strdup(arg), *source = NULL;
+	_cleanup_free_ char *copy = strdup(arg), *source = NULL, *fill = NULL;
 	char *host, *ctr, *mode;
-	bool ro = false;
+	bool ro = false, nocopy = false;
+	struct stat st;
 
 	if (!copy)
 		return oom(err);
 	host = copy;
 	ctr = strchr(host, ':');
 	if (!ctr || !*host)
-		return c_err_new(err, C_EXIT_USAGE, 0, "--volume \"%s\": expected SOURCE:DEST[:ro]",
-				 arg);
+		return c_err_new(err, C_EXIT_USAGE, 0,
+				 "--volume \"%s\": expected SOURCE:DEST[:ro|rw|nocopy]", arg);
 	*ctr++ = '\0';
 	mode = strchr(ctr, ':');
 	if (mode) {
 		*mode++ = '\0';
-		if (strcmp(mode, "ro") && strcmp(mode, "rw"))
-			return c_err_new(err, C_EXIT_USAGE, 0, "--volume \"%s\": unknown mode \"%s\"",
-					 arg, mode);
-		ro = !strcmp(mode, "ro");
+		if (parse_volume_mode(arg, mode, &ro, &nocopy, err) < 0)
+			return -1;
 	}
 	if (ctr[0] != '/')
 		return c_err_new(err, C_EXIT_USAGE, 0,
 				 "--volume \"%s\": the destination must be absolute", arg);
 	if (host[0] == '/') {
+		if (nocopy)
+			return c_err_new(err, C_EXIT_USAGE, 0,
+					 "--volume \"%s\": nocopy is for named volumes", arg);
+		if (stat(host, &st) < 0) {
+			if (errno != ENOENT)
+				return c_err_sys(err, "--volume", host);
+			if (make_host_dir(host, err) < 0)
+				return -1;
+		}
 		source = strdup(host);
 		if (!source)
 			return oom(err);
 	} else if (!(source = volume_dir(volumes, host, err))) {
-		return -1;
+		return c_err_wrap(err, "--volume \"%s\"", arg);
+	} else if (!nocopy && asprintf(&fill, "%s%s", C_ROOTFS_VOLUME_COPY, host) < 0) {
+		fill = NULL;
+		return oom(err);
 	}
 	return add_mount(spec, ctr, "bind", source,
-			 json_pack("[s,s]", "rbind", ro ? "ro" : "rw"), err);
+			 fill ? json_pack("[s,s,s]", "rbind", ro ? "ro" : "rw", fill)
+			      : json_pack("[s,s]", "rbind", ro ? "ro" : "rw"),
+			 err);
 }
 
 static int add_tmpfs(json_t *spec, const char *arg, c_err **err)

@@ -11,9 +11,16 @@
  *                        unpacked: lib/spec.h)
  *   -t                   process.terminal
  *   --hostname           hostname
- *   -v HOST:CTR[:ro]     a bind mount (HOST absolute); -v NAME:CTR a named
- *                        volume, the directory volumes_dir/NAME/_data,
- *                        made on first use
+ *   -v HOST:CTR[:MODE]   a bind mount (HOST absolute, made as a 0755
+ *                        directory when missing, as docker makes it);
+ *                        -v NAME:CTR a named volume, the directory
+ *                        volumes_dir/NAME/_data, made on first use, its
+ *                        mount marked C_ROOTFS_VOLUME_COPY so that the
+ *                        container's set-up fills it from the image when
+ *                        empty (lib/rootfs.h, lib/volume.h); MODE is ro,
+ *                        rw, nocopy (no such mark), comma-separated.  A bad
+ *                        NAME is C_EXIT_DATA: docker refuses it as the
+ *                        volume is made, not as the command line is read
  *   --tmpfs CTR[:OPTS]   a tmpfs (docker's default options noexec, nosuid,
  *                        nodev)
  *   --read-only          root.readonly

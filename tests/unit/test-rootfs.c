@@ -17,6 +17,7 @@
  *   T/upper, T/work       the overlay's writable layer
  *   T/layers/<long names> many layers, for the page limit of overlay
  *   T/rec/, T/locked/     made mount points by the runs that need them
+ *   T/vol/_data/          a named volume, filled from bundle/rootfs/image-data
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +196,10 @@ static void build(void)
 	}
 	mkd("rec");
 	mkd("locked");
+	mkd("bundle/rootfs/image-data");
+	put("bundle/rootfs/image-data/file", "from the image");
+	mkd("vol");
+	mkd("vol/_data");
 }
 
 static void learn_host(void)
@@ -591,6 +596,18 @@ static void inside_userns(void)
 	      "user namespace: /sys read-only, /proc of the new pid namespace");
 	check(!strcmp(read_text("/proc/keys"), ""), "user namespace: masked paths");
 	check_cgroups();
+}
+
+static void inside_volume_cwd(void)
+{
+	struct stat st;
+
+	check(!strcmp(read_text("/image-data/file"), "from the image"),
+	      "a new named volume shows the image's files at its destination");
+	check(create_errno("/image-data/new") == 0, "the volume is writable");
+	check(stat("/made/cwd", &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755,
+	      "process.cwd missing in the image is made, 0755");
+	check(create_errno("/x") == EROFS, "root.readonly still holds");
 }
 
 static void inside_rec(void)
@@ -1116,6 +1133,28 @@ static void test_mount_error(void)
 	json_decref(s);
 }
 
+/* A named volume to fill, and a missing working directory, in a read-only
+ * root. */
+static void test_volume_cwd(void)
+{
+	const char *const opts[] = { "rbind", "rw", C_ROOTFS_VOLUME_COPY "v", NULL };
+	json_t *s = spec();
+	struct run r = { .name = "volume and cwd",
+			 .config = s,
+			 .ns = NS_ALL,
+			 .inside = inside_volume_cwd };
+
+	add_mount(s, "/image-data", NULL, at("vol/_data"), opts);
+	json_object_set_new(json_object_get(s, "root"), "readonly", json_true());
+	json_object_set_new(json_object_get(s, "process"), "cwd", json_string("/made/cwd"));
+	run(&r);
+	ok(!strcmp(read_text(at("vol/_data/file")), "from the image") &&
+		   exists(at("vol/_data/new")),
+	   "the volume on the host holds the copy and what the container wrote");
+	ok(!exists(at("bundle/rootfs/image-data/new")), "nothing was written to the image's files");
+	json_decref(s);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -1258,6 +1297,20 @@ static void test_plan_errors(void)
 		  "field linux.devices[0].minor: missing", C_EXIT_DATA },
 		{ "relative lower dir", "annotations." C_SPEC_LOWERDIRS_ANNOTATION, "\"/a:b\"",
 		  "must be absolute, got \"b\"", C_EXIT_DATA },
+		{ "volume copy on a filesystem mount", "mounts[7]",
+		  "{\"destination\":\"/x\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+		  "\"options\":[\"" C_ROOTFS_VOLUME_COPY "v\"]}",
+		  "field mounts[7].options[0]: \"" C_ROOTFS_VOLUME_COPY
+		  "v\" wants a volume name and a bind mount",
+		  C_EXIT_DATA },
+		{ "volume copy without a name", "mounts[7]",
+		  "{\"destination\":\"/x\",\"source\":\"/tmp\","
+		  "\"options\":[\"rbind\",\"" C_ROOTFS_VOLUME_COPY "\"]}",
+		  "field mounts[7].options[1]: \"" C_ROOTFS_VOLUME_COPY
+		  "\" wants a volume name and a bind mount",
+		  C_EXIT_DATA },
+		{ "relative process.cwd", "process.cwd", "\"tmp\"",
+		  "field process.cwd: must be absolute", C_EXIT_DATA },
 		{ "lower dir with a comma", "annotations." C_SPEC_LOWERDIRS_ANNOTATION,
 		  "\"/a,b\"", "contains a comma", C_EXIT_DATA },
 	};
@@ -1305,6 +1358,7 @@ int main(void)
 	test_variants();
 	test_many_layers();
 	test_mount_error();
+	test_volume_cwd();
 	test_timing();
 
 	json_decref(base_spec);
