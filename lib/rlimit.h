@@ -6,9 +6,10 @@
  * "memlock", "stack", ... (any case), plus "as", which docker refuses.
  *
  * Values: RLIM_INFINITY is "unlimited" in messages.  The spec's values are
- * uint64 and unlimited is 18446744073709551615, which jansson cannot hold
- * (it refuses integers above 2^63-1 when parsing); we read and write -1 for
- * it instead.  --ulimit takes "unlimited" or -1.
+ * uint64 and unlimited is 18446744073709551615, which runc and podman
+ * write; lib/json reads it as -1 (jansson holds int64 only), and so does
+ * this for unlimited, and writes -1 for it.  --ulimit takes "unlimited" or
+ * -1.
  *
  * A process without CAP_SYS_RESOURCE (c-run on this machine) cannot raise a
  * hard limit; the kernel says EPERM and the error says which limit, what was

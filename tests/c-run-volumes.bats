@@ -16,6 +16,7 @@ bats_require_minimum_version 1.5.0
 
 load helpers/common
 load helpers/registry
+load helpers/c-run
 
 # vol_image DIR: the image into the OCI layout DIR.
 vol_image() {
@@ -74,26 +75,6 @@ setup_file() {
 setup() {
 	common_setup
 	require_root
-}
-
-crun() {
-	run --separate-stderr "$BIN_DIR/c-run" --root "$STATE" "$@"
-}
-
-# $stderr is one line starting "c-run: " and containing every argument.
-expect_error_line() {
-	local want
-	if [ -z "${stderr:-}" ] || [ "$(printf '%s\n' "$stderr" | wc -l)" != 1 ] ||
-		[[ $stderr != "c-run: "* ]]; then
-		printf 'expected one error line "c-run: ...", got:\n%s\n' "${stderr:-}" >&2
-		return 1
-	fi
-	for want in "$@"; do
-		[[ $stderr == *"$want"* ]] || {
-			printf 'error line does not name "%s": %s\n' "$want" "$stderr" >&2
-			return 1
-		}
-	done
 }
 
 # The volume NAME's directory on the host.

@@ -219,6 +219,6 @@ int main(void)
 	test_tail();
 	test_rotation();
 	test_time_since();
-	c_remove_tree(dir);
+	tap_remove_tree(dir);
 	return tap_done();
 }
