@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,20 @@ static inline int tap_in_child(void (*fn)(const void *arg, void *report), const 
 	if (pid < 0 || waitpid(pid, NULL, 0) < 0)
 		return -1;
 	return got == len ? 0 : -1;
+}
+
+/* dir/rel, in one of 16 buffers so that a test can hold a few at once. */
+static inline char *tap_at(const char *dir, const char *rel)
+{
+	static char buf[16][PATH_MAX];
+	static int i;
+	char *b = buf[i++ % 16];
+
+	if (snprintf(b, PATH_MAX, "%s/%s", dir, rel) >= PATH_MAX) {
+		printf("Bail out! path too long: %s/%s\n", dir, rel);
+		exit(1);
+	}
+	return b;
 }
 
 /* Remove a test's temp tree; what stays is said, for the user to look at. */

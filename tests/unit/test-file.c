@@ -16,12 +16,7 @@ static char dir[] = "/tmp/c-tools-file-XXXXXX";
 
 static char *at(const char *name)
 {
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-	return buf[i];
+	return tap_at(dir, name);
 }
 
 static int count_entries(void)

@@ -27,12 +27,7 @@ static int npids;
 
 static char *at(const char *name)
 {
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmp, name);
-	return buf[i];
+	return tap_at(tmp, name);
 }
 
 static int listen_any(int *port)

@@ -18,13 +18,7 @@ static char out_path[256], err_path[256];
 
 static char *at(const char *name)
 {
-	/* a ring, so a test can hold a few paths at once */
-	static char buf[16][256];
-	static int i;
-
-	i = (i + 1) % 16;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
-	return buf[i];
+	return tap_at(dir, name);
 }
 
 static char *slurp(const char *path)

@@ -31,16 +31,9 @@ static noreturn void bail(const char *what, const char *obj)
 	exit(1);
 }
 
-/* T/rel */
 static const char *at(const char *rel)
 {
-	static char buf[4][PATH_MAX];
-	static int i;
-	char *b = buf[i++ % 4];
-
-	if (snprintf(b, PATH_MAX, "%s/%s", top, rel) >= PATH_MAX)
-		bail("path too long", rel);
-	return b;
+	return tap_at(top, rel);
 }
 
 static void mkdirs(const char *rel)

@@ -78,16 +78,9 @@ static noreturn void bail(const char *what, const char *obj)
 	exit(1);
 }
 
-/* T/rel */
 static const char *at(const char *rel)
 {
-	static char buf[8][PATH_MAX];
-	static int i;
-	char *b = buf[i++ % 8];
-
-	if (snprintf(b, PATH_MAX, "%s/%s", top, rel) >= PATH_MAX)
-		bail("path too long", rel);
-	return b;
+	return tap_at(top, rel);
 }
 
 static void mkd(const char *rel)

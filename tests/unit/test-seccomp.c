@@ -55,12 +55,7 @@ static long next_nr; /* the first syscall number libseccomp does not know */
 
 static const char *at(const char *rel)
 {
-	static char buf[4][256];
-	static int i;
-	char *b = buf[i++ % 4];
-
-	snprintf(b, 256, "%s/%s", top, rel);
-	return b;
+	return tap_at(top, rel);
 }
 
 /* --- running a check under a filter ------------------------------------------- */

@@ -40,13 +40,7 @@ static noreturn void bail(const char *what, const char *obj)
 
 static const char *at(const char *rel)
 {
-	static char buf[4][PATH_MAX];
-	static int i;
-	char *b = buf[i++ % 4];
-
-	if (snprintf(b, PATH_MAX, "%s/%s", top, rel) >= PATH_MAX)
-		bail("path too long", rel);
-	return b;
+	return tap_at(top, rel);
 }
 
 static void mkd(const char *rel)
