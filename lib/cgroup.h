@@ -128,6 +128,13 @@ enum c_cgroup_version c_cgroup_version(const struct c_cgroup *cg);
  * the container's limits (pids.max 1 still runs a command). */
 int c_cgroup_enter(const struct c_cgroup *cg, pid_t pid, c_err **err);
 
+/* Move the calling thread into the cgroup: on v1 "0" to each hierarchy's
+ * tasks file, which the kernel (6.0 and later) does without waiting for an
+ * RCU grace period, as it must for cgroup.procs (several milliseconds); a
+ * single-threaded caller, such as a child between fork and exec, moves
+ * whole.  On v2 "0" to cgroup.procs, the caller's process. */
+int c_cgroup_enter_self(const struct c_cgroup *cg, c_err **err);
+
 /* Move pid (0: the caller) into the cgroups of process target, read from
  * /proc/TARGET/cgroup, in each hierarchy we use (for exec in a container). */
 int c_cgroup_join(pid_t target, pid_t pid, c_err **err);
