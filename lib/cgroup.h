@@ -127,10 +127,10 @@ enum c_cgroup_version c_cgroup_version(const struct c_cgroup *cg);
 int c_cgroup_enter(const struct c_cgroup *cg, pid_t pid, c_err **err);
 
 /* Move the calling thread into the cgroup: on v1 "0" to each hierarchy's
- * tasks file, which the kernel (6.0 and later) does without waiting for an
- * RCU grace period, as it must for cgroup.procs (several milliseconds); a
- * single-threaded caller, such as a child between fork and exec, moves
- * whole.  On v2 "0" to cgroup.procs, the caller's process.  c-run's
+ * tasks file, which the kernel (6.0 and later; older ones wait as for
+ * cgroup.procs) does without waiting for an RCU grace period, as it must
+ * for cgroup.procs (several milliseconds); a single-threaded caller, such
+ * as a child between fork and exec, moves whole.  On v2 "0" to cgroup.procs, the caller's process.  c-run's
  * container process moves itself in before it sets itself up, so that
  * nothing of the runtime's is counted against the container's limits
  * (pids.max 1 still runs a command). */
