@@ -38,11 +38,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${START_BENCH_RUNS:-30}
-# Seconds of quiet before each timed run.  Moving a task into a cgroup v1
-# (cgroup.procs) waits for an RCU grace period unless another task moved
-# within the last one, so a start right after another tool's is several ms
-# faster than a start on its own; with the gap every start pays it, as a
-# single `run` does.  START_BENCH_GAP=0 measures back-to-back starts.
+# Seconds of quiet before each timed run.  Moving a process into a cgroup v1
+# through cgroup.procs, as runc and crun do, waits for an RCU grace period
+# unless another task moved within the last one, so a start right after
+# another tool's is several ms faster than a start on its own; with the gap
+# every start pays it, as a single `run` does.  (c-run's process moves
+# itself through the tasks file, which waits for none.)  START_BENCH_GAP=0
+# measures back-to-back starts.
 GAP=${START_BENCH_GAP:-0.05}
 c_run=$PWD/bin/c-run
 c_unpack=$PWD/bin/c-unpack

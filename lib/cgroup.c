@@ -1254,6 +1254,16 @@ int c_cgroup_enter(const struct c_cgroup *cg, pid_t pid, c_err **err)
 	return 0;
 }
 
+int c_cgroup_enter_self(const struct c_cgroup *cg, c_err **err)
+{
+	const char *file = cg->version == C_CGROUP_V1 ? "tasks" : "cgroup.procs";
+
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->h[i].dir && cg_write(cg->h[i].dir, file, "0", err) < 0)
+			return -1;
+	return 0;
+}
+
 int c_cgroup_join(pid_t target, pid_t pid, c_err **err)
 {
 	__attribute__((cleanup(layout_freep))) struct layout lo = { 0 };

@@ -123,10 +123,18 @@ const char *c_cgroup_dir(const struct c_cgroup *cg, const char *controller);
 enum c_cgroup_version c_cgroup_version(const struct c_cgroup *cg);
 
 /* Move pid (all its threads), 0 for the caller, into the cgroup: its
- * cgroup.procs in every hierarchy.  c-run moves the container's process in
- * right before it execs, so that nothing of the runtime's is counted against
- * the container's limits (pids.max 1 still runs a command). */
+ * cgroup.procs in every hierarchy. */
 int c_cgroup_enter(const struct c_cgroup *cg, pid_t pid, c_err **err);
+
+/* Move the calling thread into the cgroup: on v1 "0" to each hierarchy's
+ * tasks file, which the kernel (6.0 and later; older ones wait as for
+ * cgroup.procs) does without waiting for an RCU grace period, as it must
+ * for cgroup.procs (several milliseconds); a single-threaded caller, such
+ * as a child between fork and exec, moves whole.  On v2 "0" to cgroup.procs, the caller's process.  c-run's
+ * container process moves itself in before it sets itself up, so that
+ * nothing of the runtime's is counted against the container's limits
+ * (pids.max 1 still runs a command). */
+int c_cgroup_enter_self(const struct c_cgroup *cg, c_err **err);
 
 /* Move pid (0: the caller) into the cgroups of process target, read from
  * /proc/TARGET/cgroup, in each hierarchy we use (for exec in a container). */

@@ -230,8 +230,7 @@ int c_container_exit_code(int wstatus)
 
 /* Messages on the sync socket, child to parent: 'E' + status + line (an
  * error), 'T' with the pty master in SCM_RIGHTS, 'R' (waiting on the exec
- * fifo).  Parent to child: 'G' once the process is in its cgroup.  EOF
- * from the child means it exec'd. */
+ * fifo).  EOF from the child means it exec'd. */
 struct msg {
 	char kind;
 	int status;
@@ -390,17 +389,21 @@ static noreturn void reaper(pid_t cmd)
 	}
 }
 
-static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o, int sock)
+static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
+				const struct c_cgroup *cg, int sock)
 {
 	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot };
 	_cleanup_free_ char *exe = NULL;
 	sigset_t none;
 	int fifo = -1, status = C_EXIT_RUNTIME;
 	c_err *err = NULL;
-	char go;
 
-	if (read(sock, &go, 1) != 1 || go != 'G')
-		_exit(C_EXIT_RUNTIME);
+	/* The process moves itself: the parent writing its pid to
+	 * cgroup.procs would wait for an RCU grace period on cgroup v1. */
+	if (c_cgroup_enter_self(cg, &err) < 0) {
+		c_err_wrap(&err, "join the cgroup");
+		child_fail(sock, &err, status);
+	}
 	for (size_t k = 0; k < NNS; k++)
 		if (c->join_fd[k] >= 0 && setns(c->join_fd[k], namespaces[k].flag) < 0) {
 			c_err_sys(&err, "join namespace", namespaces[k].type);
@@ -542,13 +545,10 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	}
 	if (child == 0) {
 		close(sv[0]);
-		child_main(c, o, sv[1]);
+		child_main(c, o, cg, sv[1]);
 	}
 	close(sv[1]);
-	if (c_cgroup_enter(cg, child, err) < 0 || write(sv[0], "G", 1) != 1 ||
-	    follow_child(sv[0], child, c->id, pty, err) < 0) {
-		if (!*err)
-			c_err_sys(err, "start", c->id);
+	if (follow_child(sv[0], child, c->id, pty, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		close(sv[0]);

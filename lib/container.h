@@ -8,11 +8,13 @@
  * (lib/seccomp.h; the default profile unless the config has linux.seccomp
  * or the annotation io.c-tools.seccomp says "unconfined").
  *
- * c_container_spawn() makes the cgroup, clones the process into its new
- * namespaces (pid, mount, uts, ipc, net as the config lists them; joined
- * by setns when one has a path), moves it into the cgroup, and only then
- * lets it unshare its cgroup namespace (whose root is the cgroup it is in
- * at that moment) and set itself up: the mounts and pivot_root, hostname,
+ * c_container_spawn() makes the cgroup and clones the process into its new
+ * namespaces (pid, mount, uts, ipc, net as the config lists them).  The
+ * process first moves itself into the cgroup (lib/cgroup.h: on cgroup v1
+ * that needs no RCU grace period, which the parent moving it would wait
+ * for), joins the namespaces that have a path by setns, and only then
+ * unshares its cgroup namespace (whose root is the cgroup it is in at that
+ * moment) and sets itself up: the mounts and pivot_root, hostname,
  * a terminal when process.terminal (a pty opened in the container's own
  * devpts, its master handed to the caller, the slave at /dev/console and
  * on 0, 1, 2), rlimits, oom_score_adj, the user and capabilities,
