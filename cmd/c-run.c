@@ -1154,12 +1154,13 @@ static noreturn void supervise_detached(struct run_args *a, struct launch *l, in
 fail:
 	if (!err)
 		c_err_new(&err, C_EXIT_RUNTIME, ENOMEM, "container %s", l->st.id);
-	dprintf(report, "%d ", err->status);
 	{
-		_cleanup_free_ char *line = c_err_line(err);
+		/* one write, so that c-run reads it whole */
+		_cleanup_free_ char *line = c_err_line(err), *msg = NULL;
+		int n = asprintf(&msg, "%d %s", err->status, line ? line : "");
 
-		if (line)
-			c_write_all(report, line, strlen(line));
+		if (n > 0)
+			c_write_all(report, msg, (size_t)n < PIPE_BUF ? (size_t)n : PIPE_BUF - 1);
 	}
 	if (m)
 		c_monitor_end(m, -1);
@@ -1173,7 +1174,7 @@ fail:
  * container is its child; this process prints the id once it has started. */
 static int run_detached(struct run_args *a, struct launch *l, c_err **err)
 {
-	char buf[1200];
+	char buf[PIPE_BUF];
 	int report[2], status = 0;
 	ssize_t n;
 	pid_t pid;

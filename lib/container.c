@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -373,6 +374,10 @@ static noreturn void reaper(pid_t cmd)
 	sigset_t all;
 	int status, code = C_EXIT_RUNTIME;
 
+	/* it never execs, so close-on-exec does not apply: nothing of
+	 * c-run's (host directories, the caller's pipes) stays in the
+	 * container through /proc/1/fd */
+	syscall(SYS_close_range, 3, ~0U, 0);
 	sigfillset(&all);
 	for (;;) {
 		siginfo_t si;
@@ -464,6 +469,12 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 			close(sock);
 			reaper(cmd);
 		}
+	}
+	/* what c-run's caller left open does not reach the container (the
+	 * OCI runtime's --preserve-fds is not supported) */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		c_err_sys(&err, "close_range", "inherited fds");
+		child_fail(sock, &err, C_EXIT_RUNTIME);
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -27,12 +27,6 @@ teardown() {
 	common_teardown
 }
 
-detach() {
-	crun -d "$@"
-	expect_status 0
-	id=$output
-}
-
 # c-attach ARGS in a tmux pane of 80x24; its exit status goes to $TEST_TMP/rc.
 attach_in_tmux() {
 	rm -f "$TEST_TMP/rc"
@@ -54,10 +48,6 @@ keys() {
 
 attach_ended() {
 	[ -s "$TEST_TMP/rc" ]
-}
-
-is_running() {
-	[ "$(state_field "$1" 's["status"]')" = running ]
 }
 
 @test "a terminal: type a command and see its output; resize; detach with ctrl-p ctrl-q; re-attach; the exit status" {

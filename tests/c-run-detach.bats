@@ -25,20 +25,8 @@ teardown() {
 	common_teardown
 }
 
-# c-run -d ARGS, its id in $id.
-detach() {
-	crun -d "$@"
-	expect_status 0
-	id=$output
-	[[ $id =~ ^[0-9a-f]{64}$ ]] || { echo "not an id: $id"; return 1; }
-}
-
 attach_client() {
 	"$REPO_ROOT/tests/helpers/attach-client.py" "$STATE/$1" "${@:2}"
-}
-
-is_running() {
-	[ "$(state_field "$1" 's["status"]')" = running ]
 }
 
 has_log_line() { # ID TEXT

@@ -290,6 +290,16 @@ ifnames() {
 	expect_eq "$(printf '%s\n' "$output" | ifnames)" "$(ifnames </proc/net/dev)" "interfaces"
 }
 
+@test "no fd of c-run's caller reaches the container, nor pid 1 with --init" {
+	crun bb ls /proc/self/fd 7</dev/null 9</dev/null
+	expect_status 0
+	# 3 is ls's own, reading the directory
+	expect_eq "$(echo $output)" "0 1 2 3" "fds of the command"
+	crun --init bb ls /proc/1/fd 7</dev/null
+	expect_status 0
+	expect_eq "$(echo $output)" "0 1 2" "fds of the init"
+}
+
 # ---- environment, working directory, user -------------------------------------
 
 @test "-e K=V is in the environment; -e K takes K from c-run's, or leaves it out" {

@@ -10,6 +10,8 @@
 #   expect_error_line W...  $stderr is one "c-run: " line naming every W
 #   no_trace_of ID          nothing of container ID is left
 #   state_field WHAT EXPR   a field of `c-run state WHAT` (python on s)
+#   detach ARGS...          c-run -d ARGS, which must succeed; the id in $id
+#   is_running WHAT         the container's status is running
 
 c_run_setup_file() {
 	export C_ROOT=$BATS_FILE_TMPDIR/root
@@ -65,4 +67,15 @@ state_field() {
 s = json.load(sys.stdin)
 v = eval(sys.argv[1])
 print("" if v is None else v)' "$2"
+}
+
+detach() {
+	crun -d "$@"
+	expect_status 0
+	id=$output
+	[[ $id =~ ^[0-9a-f]{64}$ ]] || { echo "not an id: $id"; return 1; }
+}
+
+is_running() {
+	[ "$(state_field "$1" 's["status"]')" = running ]
 }
