@@ -170,8 +170,7 @@ has_log_line() { # ID TEXT
 # ---- errors ---------------------------------------------------------------------------
 
 @test "-d with a command that is not found: 127 and the reason, nothing left" {
-	crun -d bb no-such-command-xyz
-	expect_status 127
+	run -127 --separate-stderr "$BIN_DIR/c-run" --root "$STATE" -d bb no-such-command-xyz
 	expect_error_line no-such-command-xyz
 	expect_eq "$(find "$STATE" -mindepth 1 -maxdepth 1 ! -name .lock)" "" "state dirs"
 	expect_eq "$(ls -A "$C_ROOT/containers")" "" "data dirs"
