@@ -145,17 +145,24 @@ static int mount_overlay(const char *layers, const char *lowerdir, const char *u
 }
 
 /* Whether an overlay with its upper dir on this filesystem mounts: as c-run
- * will mount it, with the container's upper dir under $C_ROOT. */
+ * will mount it, with the container's upper dir under $C_ROOT.  A success
+ * is remembered in layers/.overlay-works, as the probe (a mount in a
+ * private namespace) costs a new container a few milliseconds; a failure
+ * is not, so that a filesystem or kernel that gains overlay is noticed. */
 static bool overlay_works(const char *layers)
 {
 	static const char *const sub[] = { "l", "u", "w", "m" };
-	_cleanup_free_ char *probe = NULL, *target = NULL;
+	_cleanup_free_ char *probe = NULL, *target = NULL, *known = NULL;
 	_cleanup_close_ int dirfd = -1;
 	c_err *e = NULL;
 	bool ok = false;
 	int host_ns;
 
-	if (geteuid() != 0 || (mkdir(layers, 0700) < 0 && errno != EEXIST) ||
+	if (geteuid() != 0 || asprintf(&known, "%s/.overlay-works", layers) < 0)
+		return false;
+	if (access(known, F_OK) == 0)
+		return true;
+	if ((mkdir(layers, 0700) < 0 && errno != EEXIST) ||
 	    asprintf(&probe, "%s/.probe-XXXXXX", layers) < 0 || !mkdtemp(probe))
 		return false;
 	dirfd = open(probe, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -171,6 +178,13 @@ static bool overlay_works(const char *layers)
 	ok = mount_overlay(probe, "l", "u", "w", target, &e) == 0;
 	if (leave_private_mount_ns(host_ns, &e) < 0)
 		ok = false;
+	if (ok) {
+		/* a marker only: if it cannot be made, the next unpack probes again */
+		int fd = open(known, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
+	}
 out:
 	c_err_free(&e);
 	c_remove_tree(probe);
