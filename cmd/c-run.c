@@ -11,14 +11,10 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "caps.h"
 #include "cgroup.h"
 #include "cleanup.h"
 #include "cli.h"
@@ -27,7 +23,7 @@
 #include "file.h"
 #include "json.h"
 #include "logfile.h"
-#include "monitor.h"
+#include "run.h"
 #include "runopts.h"
 #include "state.h"
 #include "store.h"
@@ -97,14 +93,6 @@ static char *new_id(void)
 	return id;
 }
 
-static char *now_rfc3339(void)
-{
-	char buf[C_RFC3339_MAX];
-
-	c_time_rfc3339(NULL, buf);
-	return strdup(buf);
-}
-
 static int parse_signal(const char *s, int *out, c_err **err)
 {
 	static const struct { const char *name; int sig; } names[] = {
@@ -130,207 +118,7 @@ static int parse_signal(const char *s, int *out, c_err **err)
 	return c_err_new(err, C_EXIT_USAGE, 0, "unknown signal \"%s\"", s);
 }
 
-static char *container_data_dir(const char *id)
-{
-	_cleanup_free_ char *root = c_store_default_root();
-	char *dir;
-
-	return root && asprintf(&dir, "%s/containers/%s", root, id) >= 0 ? dir : NULL;
-}
-
-/* The overlay's upper and work dirs, beside whatever else c-run keeps for
- * the container on disk. */
-/* $C_ROOT/containers/ID, and $C_ROOT/containers, when missing. */
-static int make_data_dir(const char *data, c_err **err)
-{
-	_cleanup_free_ char *parent = strdup(data);
-
-	if (!parent)
-		return c_err_sys(err, "allocate", data);
-	*strrchr(parent, '/') = '\0';
-	if ((mkdir(parent, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(data, 0700) < 0 && errno != EEXIST))
-		return c_err_sys(err, "mkdir", data);
-	return 0;
-}
-
-static int make_upper(const char *data, char **upper, char **work, c_err **err)
-{
-	if (asprintf(upper, "%s/upper", data) < 0 || asprintf(work, "%s/work", data) < 0)
-		return c_err_sys(err, "allocate", data);
-	if (make_data_dir(data, err) < 0)
-		return -1;
-	if (mkdir(*upper, 0755) < 0 || mkdir(*work, 0700) < 0)
-		return c_err_sys(err, "mkdir", data);
-	return 0;
-}
-
-static bool has_overlay(json_t *spec)
-{
-	return json_object_get(json_object_get(spec, "annotations"), C_SPEC_LOWERDIRS_ANNOTATION);
-}
-
-/* Everything of a container that is not running: its cgroup, its disk
- * data, its state. */
-static int remove_container(struct c_state *s, c_err **err)
-{
-	_cleanup_free_ char *data = container_data_dir(s->id);
-	struct c_cgroup *cg = s->cgroup ? c_cgroup_open(s->cgroup, NULL) : NULL;
-	c_err *e = NULL;
-
-	if (cg) {
-		c_cgroup_kill(cg, SIGKILL, &e);
-		c_err_free(&e);
-		c_cgroup_destroy(cg, &e);
-		c_err_free(&e);
-		c_cgroup_free(cg);
-	}
-	if (data)
-		c_remove_tree(data);
-	return c_state_remove(state_root, s, err);
-}
-
-/* --- the engine, for both fronts ----------------------------------------------------- */
-
-/* The config as applied, beside the state: exec and ps read it. */
-static int save_config(const struct c_state *s, json_t *spec, c_err **err)
-{
-	_cleanup_free_ char *path = NULL;
-
-	if (asprintf(&path, "%s/config.json", s->dir) < 0)
-		return c_err_sys(err, "allocate", s->id);
-	return c_json_write_file(path, spec, 0600, err);
-}
-
-struct launch {
-	struct c_state st;
-	json_t *spec;
-	const char *bundle;
-	struct c_spawn_opts so;
-	struct c_container *c;
-	struct c_cgroup *cg;
-	char *upper, *work, *cgroup_path;
-	int pty;
-};
-
-static int launch(struct launch *l, c_err **err)
-{
-	_cleanup_free_ char *store_root = c_store_default_root(), *cache = NULL;
-	const char *cgpath = json_string_value(
-		json_object_get(json_object_get(l->spec, "linux"), "cgroupsPath"));
-
-	/* compiled seccomp filters are kept beside the store; without one
-	 * (it cannot be made) they are compiled every time */
-	if (store_root && (mkdir(store_root, 0700) == 0 || errno == EEXIST) &&
-	    asprintf(&cache, "%s/cache", store_root) < 0)
-		cache = NULL;
-	if (cgpath && *cgpath)
-		l->cgroup_path = strdup(cgpath);
-	else if (asprintf(&l->cgroup_path, "/c-tools/%s", l->st.id) < 0)
-		l->cgroup_path = NULL;
-	l->st.cgroup = l->cgroup_path ? strdup(l->cgroup_path) : NULL;
-	l->st.created = now_rfc3339();
-	l->st.exit_code = -1;
-	l->c = c_container_prepare(l->spec, l->bundle, l->st.id, cache, err);
-	if (!l->c || c_state_add(state_root, &l->st, err) < 0 || save_config(&l->st, l->spec, err) < 0)
-		return -1;
-	if (l->so.exec_fifo && mkfifo(l->so.exec_fifo, 0600) < 0)
-		return c_err_sys(err, "mkfifo", l->so.exec_fifo);
-	if (has_overlay(l->spec)) {
-		_cleanup_free_ char *data = container_data_dir(l->st.id);
-
-		if (!data || make_upper(data, &l->upper, &l->work, err) < 0)
-			return -1;
-	}
-	l->so.cgroup_path = l->cgroup_path;
-	l->so.upper = l->upper;
-	l->so.work = l->work;
-	if (c_container_spawn(l->c, &l->so, &l->st.pid, &l->cg, &l->pty, err) < 0)
-		return -1;
-	l->st.start_time = c_proc_start_time(l->st.pid);
-	return c_state_save(&l->st, err);
-}
-
-static void launch_clear(struct launch *l)
-{
-	c_container_free(l->c);
-	if (l->cg)
-		c_cgroup_free(l->cg);
-	free(l->upper);
-	free(l->work);
-	free(l->cgroup_path);
-	if (l->pty >= 0)
-		close(l->pty);
-	c_state_clear(&l->st);
-}
-
-/* Record how the container ended (the status c-run reports: 124 when
- * --timeout stopped it), and remove its cgroup. */
-static int record_end(struct launch *l, int wstatus, bool timed_out)
-{
-	unsigned long long ooms = 0;
-	c_err *e = NULL;
-
-	l->st.exit_code = timed_out ? 124 : c_container_exit_code(wstatus);
-	l->st.finished = now_rfc3339();
-	if (l->cg && c_cgroup_oom_kills(l->cg, &ooms, &e) == 0 && ooms > 0)
-		l->st.oom_killed = true;
-	c_err_free(&e);
-	c_state_save(&l->st, &e);
-	c_err_free(&e);
-	if (l->cg) {
-		c_cgroup_kill(l->cg, SIGKILL, &e);
-		c_err_free(&e);
-		c_cgroup_destroy(l->cg, &e);
-		c_err_free(&e);
-	}
-	return l->st.exit_code;
-}
-
-/* Foreground: wait for the container, record how it ended. */
-static int run_to_end(struct launch *l, const struct c_supervise_opts *so, c_err **err)
-{
-	bool timed_out;
-	int wstatus = 0;
-
-	if (c_supervise(l->st.pid, so, &wstatus, &timed_out, err) < 0)
-		return -1;
-	return record_end(l, wstatus, timed_out);
-}
-
 /* --- the lifecycle of containers: stop, wait, logs, ps ------------------------------------- */
-
-static void kill_all(const struct c_state *s)
-{
-	struct c_cgroup *cg = s->cgroup ? c_cgroup_open(s->cgroup, NULL) : NULL;
-	c_err *e = NULL;
-
-	if (s->pid > 0)
-		kill(s->pid, SIGKILL);
-	if (cg && c_cgroup_kill(cg, SIGKILL, &e) < 0)
-		c_err_free(&e);
-	c_cgroup_free(cg);
-}
-
-/* Its stop signal, up to grace seconds, then SIGKILL for every process in
- * it; then, for a detached container, until its supervisor has recorded
- * the end (and, with --rm, removed it). */
-static int stop_container(const struct c_state *s, int sig, int grace, c_err **err)
-{
-	/* pid 0 (still being made) would be kill(2)'s "my process group" */
-	if (s->pid > 0 && c_state_status(s) != C_STATUS_STOPPED) {
-		if (kill(s->pid, sig) < 0 && errno != ESRCH)
-			return c_err_sys(err, "kill", s->id);
-		if (c_proc_wait_exit(s->pid, s->start_time, grace * 1000) < 0) {
-			kill_all(s);
-			if (c_proc_wait_exit(s->pid, s->start_time, 10000) < 0)
-				return c_err_new(err, C_EXIT_FAIL, errno, "stop %s", s->id);
-		}
-	}
-	if (c_state_monitor_alive(s) && c_proc_wait_exit(s->monitor, s->monitor_start, 10000) < 0)
-		return c_err_new(err, C_EXIT_FAIL, errno, "stop %s: its supervisor", s->id);
-	return 0;
-}
 
 static const struct option stop_options[] = {
 	{ "time", required_argument, NULL, 't' },
@@ -358,60 +146,13 @@ static int cmd_stop(int argc, char **argv, c_err **err)
 
 		if (c_state_load(state_root, argv[i], &s, err) < 0)
 			return -1;
-		rc = stop_container(&s, sig ? sig : s.stop_signal ? s.stop_signal : SIGTERM,
+		rc = c_run_stop(&s, sig ? sig : s.stop_signal ? s.stop_signal : SIGTERM,
 				    grace >= 0 ? grace : s.stop_timeout >= 0 ? s.stop_timeout : 10,
 				    err);
 		if (rc == 0)
 			puts(argv[i]);
 		c_state_clear(&s);
 	}
-	return rc;
-}
-
-/* The exit status of a container once it has ended: from its supervisor's
- * socket (which has it even when --rm takes the state away), else from
- * the state. */
-static int wait_container(const char *what, int *code, c_err **err)
-{
-	struct c_state s;
-	c_err *e = NULL;
-	int rc = 0;
-
-	if (c_state_load(state_root, what, &s, err) < 0)
-		return -1;
-	*code = -1;
-	if (c_state_monitor_alive(&s)) {
-		_cleanup_close_ int fd = c_attach_connect(s.dir, &e);
-		char buf[1 + C_ATTACH_DATA_MAX];
-		ssize_t n;
-
-		c_err_free(&e);
-		while (fd >= 0 && (n = recv(fd, buf, sizeof buf - 1, 0)) > 0)
-			if (buf[0] == C_ATTACH_EXIT) {
-				buf[n] = '\0';
-				*code = atoi(buf + 1);
-				goto out;
-			}
-		c_proc_wait_exit(s.monitor, s.monitor_start, -1);
-	} else if (c_state_status(&s) != C_STATUS_STOPPED) {
-		c_proc_wait_exit(s.pid, s.start_time, -1);
-	}
-	/* a foreground c-run records the status right after the exit */
-	for (int tries = 0; tries < 40 && rc == 0 && *code < 0; tries++) {
-		struct c_state now;
-
-		if (tries)
-			usleep(25000);
-		rc = c_state_load(state_root, s.id, &now, err);
-		if (rc == 0)
-			*code = now.exit_code;
-		c_state_clear(&now);
-	}
-	if (rc == 0 && *code < 0)
-		rc = c_err_new(err, C_EXIT_FAIL, 0, "container %s: its exit status is not known",
-			       s.id);
-out:
-	c_state_clear(&s);
 	return rc;
 }
 
@@ -422,7 +163,7 @@ static int cmd_wait(int argc, char **argv, c_err **err)
 	for (int i = 1; i < argc; i++) {
 		int code;
 
-		if (wait_container(argv[i], &code, err) < 0)
+		if (c_run_wait(state_root, argv[i], &code, err) < 0)
 			return -1;
 		printf("%d\n", code);
 		fflush(stdout);
@@ -635,7 +376,7 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 	const char *bundle = ".", *pid_file = NULL, *console = NULL;
 	_cleanup_free_ char *abs_bundle = NULL, *fifo = NULL;
 	_cleanup_json_ json_t *spec = NULL;
-	struct launch l = { .pty = -1, .so = { .stdio = { -1, -1, -1 } },
+	struct c_run l = { .root = state_root, .pty = -1, .so = { .stdio = { -1, -1, -1 } },
 			    .st = { .stop_timeout = -1 } };
 	struct c_supervise_opts so = { .pty = -1, .stop_signal = SIGTERM };
 	bool detach = false;
@@ -674,7 +415,7 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 	c_supervise_signals(&set);
 	if (run && !detach)
 		sigprocmask(SIG_BLOCK, &set, NULL);
-	if (launch(&l, err) < 0)
+	if (c_run_launch(&l, err) < 0)
 		goto fail;
 	if (pid_file && write_pid_file(pid_file, l.st.pid, err) < 0)
 		goto fail;
@@ -686,11 +427,11 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 	}
 	so.pty = l.pty;
 	so.stdin_open = true;
-	rc = run_to_end(&l, &so, err);
+	rc = c_run_foreground(&l, &so, err);
 	if (rc >= 0) {
 		c_err *e = NULL;
 
-		remove_container(&l.st, &e);
+		c_run_remove(state_root, &l.st, &e);
 		c_err_free(&e);
 	}
 	goto out;
@@ -702,11 +443,11 @@ fail:
 			kill(l.st.pid, SIGKILL);
 			waitpid(l.st.pid, NULL, 0);
 		}
-		remove_container(&l.st, &e);
+		c_run_remove(state_root, &l.st, &e);
 		c_err_free(&e);
 	}
 out:
-	launch_clear(&l);
+	c_run_clear(&l);
 	return rc;
 }
 
@@ -827,10 +568,10 @@ static int oci_delete(int argc, char **argv, c_err **err)
 				       "container %s is running: stop it first, or use --force",
 				       s.id);
 		else
-			rc = stop_container(&s, SIGKILL, 0, err);
+			rc = c_run_stop(&s, SIGKILL, 0, err);
 		/* a detached --rm container is gone with its supervisor */
 		if (rc == 0 && access(s.dir, F_OK) == 0)
-			rc = remove_container(&s, err);
+			rc = c_run_remove(state_root, &s, err);
 		if (rc == 0 && !strcmp(argv[0], "rm"))
 			puts(argv[i]);
 		c_state_clear(&s);
@@ -1028,12 +769,12 @@ static json_t *run_spec(struct run_args *a, const char *id, char **bundle, c_err
 		*bundle = realpath(a->target, NULL);
 		return *bundle ? load_spec(*bundle, err) : (c_err_sys(err, "bundle", a->target), NULL);
 	}
-	data = container_data_dir(id);
+	data = c_run_data_dir(id);
 	if (!data || asprintf(bundle, "%s/bundle", data) < 0) {
 		c_err_sys(err, "allocate", id);
 		return NULL;
 	}
-	if (make_data_dir(data, err) < 0)
+	if (c_run_make_data_dir(data, err) < 0)
 		return NULL;
 	store = c_store_open(NULL, err);
 	if (!store)
@@ -1050,169 +791,14 @@ static json_t *run_spec(struct run_args *a, const char *id, char **bundle, c_err
 	return spec;
 }
 
-/* After the run: --rm, or a failure, leaves nothing of the container. */
-static void finish_run(struct launch *l, const char *id, bool failed, bool rm)
-{
-	c_err *e = NULL;
-
-	if (l->st.dir && (failed || rm)) {
-		if (failed && l->st.pid > 0) {
-			kill(l->st.pid, SIGKILL);
-			waitpid(l->st.pid, NULL, 0);
-		}
-		remove_container(&l->st, &e);
-		c_err_free(&e);
-	} else if (!l->st.dir) {
-		_cleanup_free_ char *data = container_data_dir(id);
-
-		if (data)
-			c_remove_tree(data);
-	}
-}
-
-static void remove_attach_socket(const struct c_state *s)
-{
-	_cleanup_free_ char *path = NULL;
-
-	if (asprintf(&path, "%s/%s", s->dir, C_ATTACH_SOCKET) >= 0)
-		unlink(path);
-}
-
-/* The detached container's stdio, without a terminal: pipes to the
- * supervisor for its output, and for its input with -i (else /dev/null).
- * fds[0..2] are the container's ends, fds[3..5] the supervisor's. */
-static int detached_stdio(bool stdin_open, int devnull, int fds[6], c_err **err)
-{
-	int in[2] = { devnull, -1 }, out[2], errout[2];
-
-	if ((stdin_open && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
-	    pipe2(errout, O_CLOEXEC) < 0)
-		return c_err_sys(err, "pipe", "container stdio");
-	fds[0] = in[0], fds[1] = out[1], fds[2] = errout[1];
-	fds[3] = in[1], fds[4] = out[0], fds[5] = errout[0];
-	return 0;
-}
-
-/* The supervisor of a detached container: starts it, tells c-run on
- * `report` ("0" or "STATUS LINE"), then stays with it to the end. */
-static noreturn void supervise_detached(struct run_args *a, struct launch *l, int report)
-{
-	_cleanup_free_ char *data = container_data_dir(l->st.id);
-	int fds[6] = { -1, -1, -1, -1, -1, -1 }, devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	struct c_monitor_opts mo = { .pty = -1, .out = -1, .errout = -1, .in = -1, .listen = -1 };
-	struct c_monitor *m = NULL;
-	bool timed_out = false;
-	int wstatus = 0, code;
-	c_err *err = NULL;
-	char ok = '0';
-
-	/* nothing of the caller's is held: not its terminal, not its fds */
-	if (setsid() < 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
-	    dup2(devnull, 2) < 0) {
-		c_err_sys(&err, "detach", l->st.id);
-		goto fail;
-	}
-	if (!data || make_data_dir(data, &err) < 0 ||
-	    asprintf(&l->st.log, "%s/container.log", data) < 0 ||
-	    (!a->o.tty && detached_stdio(a->so.stdin_open, devnull, fds, &err) < 0))
-		goto fail;
-	memcpy(l->so.stdio, fds, sizeof l->so.stdio);
-	l->st.monitor = getpid();
-	l->st.monitor_start = c_proc_start_time(getpid());
-	if (launch(l, &err) < 0)
-		goto fail;
-	for (int i = 0; i < 3; i++)
-		if (fds[i] != devnull && fds[i] >= 0)
-			close(fds[i]);
-	mo = (struct c_monitor_opts){
-		.pty = l->pty, .in = fds[3], .out = fds[4], .errout = fds[5],
-		.stdin_open = a->so.stdin_open, .timeout = a->so.timeout, .grace = a->so.grace,
-		.stop_signal = a->so.stop_signal,
-	};
-	l->pty = -1;
-	mo.listen = c_attach_listen(l->st.dir, &err);
-	mo.log = mo.listen >= 0 ? c_logfile_open(l->st.log, a->log_max_size, a->log_max_files,
-						 &err) : NULL;
-	m = mo.log ? c_monitor_new(&mo, &err) : NULL;
-	if (!m)
-		goto fail;
-	if (write(report, &ok, 1) != 1) {
-		c_err_sys(&err, "report to c-run", l->st.id);
-		goto fail;
-	}
-	close(report);
-	if (c_monitor_run(m, l->st.pid, &wstatus, &timed_out, &err) < 0) {
-		kill(l->st.pid, SIGKILL);
-		waitpid(l->st.pid, &wstatus, 0);
-		c_err_free(&err);
-	}
-	code = record_end(l, wstatus, timed_out);
-	c_monitor_end(m, code);
-	remove_attach_socket(&l->st);
-	finish_run(l, l->st.id, false, a->rm);
-	_exit(0);
-fail:
-	if (!err)
-		c_err_new(&err, C_EXIT_RUNTIME, ENOMEM, "container %s", l->st.id);
-	{
-		/* one write, so that c-run reads it whole */
-		_cleanup_free_ char *line = c_err_line(err), *msg = NULL;
-		int n = asprintf(&msg, "%d %s", err->status, line ? line : "");
-
-		if (n > 0)
-			c_write_all(report, msg, (size_t)n < PIPE_BUF ? (size_t)n : PIPE_BUF - 1);
-	}
-	if (m)
-		c_monitor_end(m, -1);
-	else
-		c_logfile_close(mo.log);
-	finish_run(l, l->st.id, true, true);
-	_exit(1);
-}
-
-/* -d: the supervisor is forked before the container is made, so that the
- * container is its child; this process prints the id once it has started. */
-static int run_detached(struct run_args *a, struct launch *l, c_err **err)
-{
-	char buf[PIPE_BUF];
-	int report[2], status = 0;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(report, O_CLOEXEC) < 0)
-		return c_err_sys(err, "pipe", "supervisor");
-	pid = fork();
-	if (pid < 0)
-		return c_err_sys(err, "fork", "supervisor");
-	if (pid == 0) {
-		/* the caller's other fds (a test harness's, a pipe it waits on)
-		 * must not stay open for the container's lifetime */
-		if (dup3(report[1], 3, O_CLOEXEC) < 0 || syscall(SYS_close_range, 4, ~0U, 0) < 0)
-			_exit(C_EXIT_RUNTIME);
-		supervise_detached(a, l, 3);
-	}
-	close(report[1]);
-	while ((n = read(report[0], buf, sizeof buf - 1)) < 0 && errno == EINTR)
-		;
-	close(report[0]);
-	buf[n > 0 ? n : 0] = '\0';
-	if (n == 1 && buf[0] == '0') {
-		puts(l->st.id);
-		return 0;
-	}
-	if (n <= 0 || sscanf(buf, "%d ", &status) != 1)
-		return c_err_new(err, C_EXIT_RUNTIME, 0, "container %s: the supervisor failed",
-				 l->st.id);
-	return c_err_new(err, status, 0, "%s", strchr(buf, ' ') + 1);
-}
-
 static int docker_run(int argc, char **argv, c_err **err)
 {
 	struct run_args a = { 0 };
 	_cleanup_free_ char *bundle = NULL, *id = new_id(), *store_root = c_store_default_root();
 	_cleanup_free_ char *volumes = NULL;
 	_cleanup_json_ json_t *spec = NULL;
-	struct launch l = { .pty = -1, .so = { .stdio = { -1, -1, -1 } } };
+	struct c_run l = { .root = state_root, .pty = -1,
+			  .so = { .stdio = { -1, -1, -1 } } };
 	bool handed_off = false;
 	sigset_t set;
 	int rc = -1;
@@ -1237,18 +823,26 @@ static int docker_run(int argc, char **argv, c_err **err)
 	c_supervise_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (a.detach) {
+		struct c_run_detach_opts d = {
+			.tty = a.o.tty, .stdin_open = a.so.stdin_open, .rm = a.rm,
+			.timeout = a.so.timeout, .grace = a.so.grace, .stop_signal = a.so.stop_signal,
+			.log_max_size = a.log_max_size, .log_max_files = a.log_max_files,
+		};
+
 		handed_off = true;
-		rc = run_detached(&a, &l, err);
+		rc = c_run_detached(&l, &d, err);
+		if (rc == 0)
+			puts(l.st.id);
 		goto out;
 	}
-	if (launch(&l, err) < 0)
+	if (c_run_launch(&l, err) < 0)
 		goto out;
 	a.so.pty = l.pty;
-	rc = run_to_end(&l, &a.so, err);
+	rc = c_run_foreground(&l, &a.so, err);
 out:
 	if (!handed_off)
-		finish_run(&l, id, rc < 0, a.rm);
-	launch_clear(&l);
+		c_run_finish(&l, id, rc < 0, a.rm);
+	c_run_clear(&l);
 	c_strv_free(&a.o.env);
 	c_strv_free(&a.o.volumes);
 	c_strv_free(&a.o.tmpfs);
