@@ -1,19 +1,30 @@
 /* c-attach — attach to a detached container's terminal or streams, through
- * its supervisor's socket. */
+ * its supervisor's socket; or, with --exec, run a new process in a running
+ * container. */
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attach.h"
 #include "cleanup.h"
 #include "cli.h"
+#include "container.h"
 #include "err.h"
+#include "exec.h"
+#include "json.h"
 #include "logfile.h"
 #include "state.h"
+#include "store.h"
+#include "supervise.h"
 
 static const char usage[] =
 	"Usage: c-attach [OPTIONS] CONTAINER\n"
+	"       c-attach --exec [-i] [-t] [-u USER[:GROUP]] [-w DIR] [-e K=V] [--privileged]\n"
+	"                CONTAINER COMMAND [ARG...]\n"
 	"Attach to a container started with `c-run -d`: its output here, this\n"
 	"terminal's input there (with -i), until it ends (c-attach's exit status is\n"
 	"its) or the detach keys are typed (the container goes on; status 0).\n"
@@ -22,16 +33,37 @@ static const char usage[] =
 	"      --no-stdin          do not pass standard input on\n"
 	"      --logs              print the container's log first\n"
 	"      --root DIR          c-run's state root (default /run/c-run)\n"
+	"\n"
+	"With --exec, COMMAND runs in the container as docker exec runs it: in all\n"
+	"its namespaces and its cgroup, with its capabilities, seccomp filter,\n"
+	"no_new_privs and limits; c-attach's exit status is the command's.\n"
+	"  -i, --interactive       pass standard input on\n"
+	"  -t, --tty               a terminal\n"
+	"  -u, --user USER[:GROUP] the user (names from the container's /etc/passwd)\n"
+	"  -w, --workdir DIR       the working directory\n"
+	"  -e, --env K=V|K         set an environment variable\n"
+	"      --privileged        every capability\n"
 	"  -h, --help              this help\n"
 	"      --version           print the version\n"
 	"\n"
-	"Exit status: the container's when it ends, 0 when detached, 1 when it is\n"
-	"not running or not detached, 2 on a bad command line, 4 when there is no\n"
-	"such container.\n";
+	"Exit status: the container's (or the command's) when it ends, 0 when\n"
+	"detached, 1 when it is not running or not detached, 2 on a bad command\n"
+	"line, 4 when there is no such container; with --exec 125 when the process\n"
+	"cannot be made, 126 when COMMAND cannot run, 127 when it is not found.\n";
 
-enum { OPT_DETACH_KEYS = 256, OPT_NO_STDIN, OPT_LOGS, OPT_ROOT, OPT_VERSION };
+enum {
+	OPT_DETACH_KEYS = 256, OPT_NO_STDIN, OPT_LOGS, OPT_ROOT, OPT_VERSION, OPT_EXEC,
+	OPT_PRIVILEGED,
+};
 
 static const struct option options[] = {
+	{ "exec", no_argument, NULL, OPT_EXEC },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "tty", no_argument, NULL, 't' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "workdir", required_argument, NULL, 'w' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
 	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
 	{ "logs", no_argument, NULL, OPT_LOGS },
@@ -41,48 +73,114 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* --exec: the process made in the container, then relayed as c-run's
+ * foreground is, to its end. */
+static int run_exec(const struct c_state *s, const struct c_exec_opts *eo, bool interactive,
+		    c_err **err)
+{
+	_cleanup_free_ char *store_root = c_store_default_root(), *cache = NULL;
+	_cleanup_json_ json_t *config = NULL;
+	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	struct c_spawn_opts so = { .stdio = { interactive ? -1 : devnull, -1, -1 } };
+	struct c_supervise_opts sup = { .pty = -1, .stdin_open = interactive, .grace = 10,
+					.stop_signal = SIGTERM };
+	struct c_container *c;
+	bool timed_out;
+	int wstatus = 0, rc;
+	sigset_t set;
+	pid_t pid;
+
+	if (devnull < 0)
+		return c_err_sys(err, "open", "/dev/null");
+	if (store_root && asprintf(&cache, "%s/cache", store_root) < 0)
+		cache = NULL;
+	config = c_exec_config(s->dir, s->pid, eo, err);
+	c = config ? c_container_prepare_exec(config, s->id, cache, err) : NULL;
+	if (!c)
+		return -1;
+	c_supervise_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	rc = c_container_exec(c, s->pid, s->cgroup, &so, &pid, &sup.pty, err);
+	c_container_free(c);
+	if (rc == 0)
+		rc = c_supervise(pid, &sup, &wstatus, &timed_out, err);
+	if (sup.pty >= 0)
+		close(sup.pty);
+	return rc < 0 ? -1 : c_container_exit_code(wstatus);
+}
+
+static void push(struct c_strv *sv, const char *v)
+{
+	if (c_strv_push(sv, v) < 0)
+		c_die_usage("out of memory");
+}
+
 int main(int argc, char **argv)
 {
 	_cleanup_free_ char *root = c_state_default_root();
 	const char *state_root = root, *keys_spec = "ctrl-p,ctrl-q";
 	char keys[C_ATTACH_KEYS_MAX];
 	struct c_attach_relay_opts ro = { .keys = keys };
+	struct c_exec_opts eo = { 0 };
 	_cleanup_close_ int sock = -1;
 	struct c_state s;
-	bool logs = false;
+	bool logs = false, exec = false, interactive = false;
 	c_err *err = NULL;
 	int c, code, rc;
 
 	c_err_init(argv[0]);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+	/* "+": with --exec, options stop at the container, the rest is the command */
+	while ((c = getopt_long(argc, argv, "+:hitu:w:e:", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_DETACH_KEYS: keys_spec = optarg; break;
 		case OPT_NO_STDIN: ro.no_stdin = true; break;
 		case OPT_LOGS: logs = true; break;
 		case OPT_ROOT: state_root = optarg; break;
+		case OPT_EXEC: exec = true; break;
+		case 'i': interactive = true; break;
+		case 't': eo.tty = true; break;
+		case 'u': eo.user = optarg; break;
+		case 'w': eo.workdir = optarg; break;
+		case 'e': push(&eo.env, optarg); break;
+		case OPT_PRIVILEGED: eo.privileged = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case OPT_VERSION: puts("c-attach " C_TOOLS_VERSION); return 0;
 		default: c_cli_bad_option(c, argc, argv);
 		}
 	}
-	if (argc - optind != 1)
-		c_die_usage("expected a container");
-	if ((*keys_spec && c_attach_parse_keys(keys_spec, keys, &ro.n_keys, &err) < 0) ||
+	if (exec ? argc - optind < 2 : argc - optind != 1)
+		c_die_usage(exec ? "expected a container and a command" : "expected a container");
+	if (!exec && (interactive || eo.tty || eo.user || eo.workdir || eo.env.n || eo.privileged))
+		c_die_usage("-i, -t, -u, -w, -e and --privileged go with --exec");
+	if ((!exec && *keys_spec && c_attach_parse_keys(keys_spec, keys, &ro.n_keys, &err) < 0) ||
 	    c_state_load(state_root, argv[optind], &s, &err) < 0)
 		return c_err_report(&err);
 	ro.pid = s.pid;
-	if (c_state_status(&s) != C_STATUS_RUNNING)
+	eo.cmd = (const char *const *)argv + optind + 1;
+	if (c_state_status(&s) != C_STATUS_RUNNING) {
 		c_err_new(&err, C_EXIT_FAIL, 0, "container %s is not running", argv[optind]);
-	else if (!c_state_monitor_alive(&s))
+	} else if (exec) {
+		rc = run_exec(&s, &eo, interactive, &err);
+		c_state_clear(&s);
+		c_strv_free(&eo.env);
+		if (rc >= 0)
+			return rc;
+		/* docker's: 125 when the process cannot be made */
+		if (err->status != C_EXIT_NOEXEC && err->status != C_EXIT_NOTFOUND_CMD &&
+		    err->status != C_EXIT_USAGE)
+			err->status = C_EXIT_RUNTIME;
+		return c_err_report(&err);
+	} else if (!c_state_monitor_alive(&s)) {
 		c_err_new(&err, C_EXIT_FAIL, 0,
 			  "container %s has no supervisor to attach to: it was not started with -d",
 			  argv[optind]);
-	else if (logs && c_logfile_print(s.log, &(struct c_logfile_read_opts){ .tail = -1 },
-					 &err) < 0)
+	} else if (logs && c_logfile_print(s.log, &(struct c_logfile_read_opts){ .tail = -1 },
+					   &err) < 0) {
 		c_err_wrap(&err, "logs of %s", argv[optind]);
-	else if ((sock = c_attach_connect(s.dir, &err)) < 0)
+	} else if ((sock = c_attach_connect(s.dir, &err)) < 0) {
 		c_err_wrap(&err, "attach to %s", argv[optind]);
+	}
 	c_state_clear(&s);
 	if (err)
 		return c_err_report(&err);

@@ -201,6 +201,26 @@ struct c_container *c_container_prepare(json_t *spec, const char *bundle, const 
 	return c;
 }
 
+struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
+					     const char *cache_dir, c_err **err)
+{
+	struct c_container *c = calloc(1, sizeof *c);
+
+	if (!c || !(c->id = strdup(id))) {
+		free(c);
+		c_err_sys(err, "allocate", id);
+		return NULL;
+	}
+	c->spec = spec;
+	for (size_t k = 0; k < NNS; k++)
+		c->join_fd[k] = -1;
+	if (prepare_process(c, err) < 0 || prepare_seccomp(c, cache_dir, err) < 0) {
+		c_container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void c_container_free(struct c_container *c)
 {
 	if (!c)
@@ -310,7 +330,7 @@ static char *find_command(struct c_container *c, int *status, c_err **err)
 
 /* A pty in the container's own devpts: the slave becomes the controlling
  * terminal, stdio and /dev/console; the master goes to the parent. */
-static int open_terminal(int sock, c_err **err)
+static int open_terminal(int sock, bool console_too, c_err **err)
 {
 	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char slave_path[64];
@@ -325,11 +345,13 @@ static int open_terminal(int sock, c_err **err)
 	slave = open(slave_path, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		return c_err_sys(err, "open", slave_path);
-	console = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (console >= 0)
-		close(console);
-	if (console < 0 || mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
-		return c_err_sys(err, "bind console", slave_path);
+	if (console_too) {
+		console = open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (console >= 0)
+			close(console);
+		if (console < 0 || mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+			return c_err_sys(err, "bind console", slave_path);
+	}
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		return c_err_sys(err, "controlling terminal", slave_path);
 	for (int fd = 0; fd < 3; fd++)
@@ -394,50 +416,17 @@ static noreturn void reaper(pid_t cmd)
 	}
 }
 
-static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
-				const struct c_cgroup *cg, int sock)
+/* The container's process (or an exec's), once in its namespaces with its
+ * stdio: limits, identity, capabilities, seccomp, working directory, then
+ * the command. */
+static noreturn void become_process(struct c_container *c, const struct c_spawn_opts *o,
+				    int sock, int fifo)
 {
-	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot };
 	_cleanup_free_ char *exe = NULL;
 	sigset_t none;
-	int fifo = -1, status = C_EXIT_RUNTIME;
+	int status = C_EXIT_RUNTIME;
 	c_err *err = NULL;
 
-	/* The process moves itself: the parent writing its pid to
-	 * cgroup.procs would wait for an RCU grace period on cgroup v1. */
-	if (c_cgroup_enter_self(cg, &err) < 0) {
-		c_err_wrap(&err, "join the cgroup");
-		child_fail(sock, &err, status);
-	}
-	for (size_t k = 0; k < NNS; k++)
-		if (c->join_fd[k] >= 0 && setns(c->join_fd[k], namespaces[k].flag) < 0) {
-			c_err_sys(&err, "join namespace", namespaces[k].type);
-			child_fail(sock, &err, status);
-		}
-	if (c->new_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0) {
-		c_err_sys(&err, "unshare", "cgroup namespace");
-		child_fail(sock, &err, status);
-	}
-	if (o->exec_fifo) {
-		fifo = open(o->exec_fifo, O_PATH | O_CLOEXEC);
-		if (fifo < 0) {
-			c_err_sys(&err, "open", o->exec_fifo);
-			child_fail(sock, &err, status);
-		}
-	}
-	if (c_rootfs_setup(c->rootfs, &ro, &err) < 0 ||
-	    (c->terminal ? open_terminal(sock, &err) : set_stdio(o->stdio, &err)) < 0)
-		child_fail(sock, &err, status);
-	if ((c->clone_flags & CLONE_NEWUTS) && c->hostname &&
-	    sethostname(c->hostname, strlen(c->hostname)) < 0) {
-		c_err_sys(&err, "sethostname", c->hostname);
-		child_fail(sock, &err, status);
-	}
-	if ((c->clone_flags & CLONE_NEWUTS) && c->domainname &&
-	    setdomainname(c->domainname, strlen(c->domainname)) < 0) {
-		c_err_sys(&err, "setdomainname", c->domainname);
-		child_fail(sock, &err, status);
-	}
 	if (c_rlimits_apply(c->rlimits, c->nrlimits, &err) < 0 ||
 	    (c->ident.has_oom_score_adj && c_oom_score_adj(c->ident.oom_score_adj, &err) < 0) ||
 	    (c->seccomp && !c->ident.no_new_privs && c_seccomp_load(c->seccomp, &err) < 0) ||
@@ -483,6 +472,52 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 	c_err_sys(&err, "exec", exe);
 	child_fail(sock, &err, status);
 }
+
+static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
+				const struct c_cgroup *cg, int sock)
+{
+	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot };
+	int fifo = -1, status = C_EXIT_RUNTIME;
+	c_err *err = NULL;
+
+	/* The process moves itself: the parent writing its pid to
+	 * cgroup.procs would wait for an RCU grace period on cgroup v1. */
+	if (c_cgroup_enter_self(cg, &err) < 0) {
+		c_err_wrap(&err, "join the cgroup");
+		child_fail(sock, &err, status);
+	}
+	for (size_t k = 0; k < NNS; k++)
+		if (c->join_fd[k] >= 0 && setns(c->join_fd[k], namespaces[k].flag) < 0) {
+			c_err_sys(&err, "join namespace", namespaces[k].type);
+			child_fail(sock, &err, status);
+		}
+	if (c->new_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0) {
+		c_err_sys(&err, "unshare", "cgroup namespace");
+		child_fail(sock, &err, status);
+	}
+	if (o->exec_fifo) {
+		fifo = open(o->exec_fifo, O_PATH | O_CLOEXEC);
+		if (fifo < 0) {
+			c_err_sys(&err, "open", o->exec_fifo);
+			child_fail(sock, &err, status);
+		}
+	}
+	if (c_rootfs_setup(c->rootfs, &ro, &err) < 0 ||
+	    (c->terminal ? open_terminal(sock, true, &err) : set_stdio(o->stdio, &err)) < 0)
+		child_fail(sock, &err, status);
+	if ((c->clone_flags & CLONE_NEWUTS) && c->hostname &&
+	    sethostname(c->hostname, strlen(c->hostname)) < 0) {
+		c_err_sys(&err, "sethostname", c->hostname);
+		child_fail(sock, &err, status);
+	}
+	if ((c->clone_flags & CLONE_NEWUTS) && c->domainname &&
+	    setdomainname(c->domainname, strlen(c->domainname)) < 0) {
+		c_err_sys(&err, "setdomainname", c->domainname);
+		child_fail(sock, &err, status);
+	}
+	become_process(c, o, sock, fifo);
+}
+
 
 /* --- spawning, in the parent ---------------------------------------------------------- */
 
@@ -578,4 +613,119 @@ fail:
 	if ((*err)->status < C_EXIT_RUNTIME)
 		(*err)->status = C_EXIT_RUNTIME;
 	return -1;
+}
+
+/* --- exec, a new process in a running container -------------------------------------- */
+
+/* The order of the joins: the mount namespace last, as it changes the root
+ * the other /proc paths were opened in (they are open already; this keeps
+ * the errors' paths meaningful). */
+static const struct {
+	const char *name;
+	int flag;
+} exec_joins[] = {
+	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
+	{ "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
+};
+
+#define NJOINS (sizeof exec_joins / sizeof exec_joins[0])
+
+static noreturn void exec_child_main(struct c_container *c, const struct c_spawn_opts *o,
+				     const struct c_cgroup *cg, const int ns[NJOINS], int sock)
+{
+	c_err *err = NULL;
+
+	/* the cgroup's paths are the host's: before the mount namespace */
+	if (cg && c_cgroup_enter_self(cg, &err) < 0) {
+		c_err_wrap(&err, "join the cgroup");
+		child_fail(sock, &err, C_EXIT_RUNTIME);
+	}
+	for (size_t k = 0; k < NJOINS; k++)
+		if (ns[k] >= 0 && setns(ns[k], exec_joins[k].flag) < 0) {
+			c_err_sys(&err, "join namespace", exec_joins[k].name);
+			child_fail(sock, &err, C_EXIT_RUNTIME);
+		}
+	if ((c->terminal ? open_terminal(sock, false, &err) : set_stdio(o->stdio, &err)) < 0)
+		child_fail(sock, &err, C_EXIT_RUNTIME);
+	become_process(c, o, sock, -1);
+}
+
+/* The namespace of pid named name, or -1 when it is this process's own
+ * (joining it would change nothing; the mount one would reset the root). */
+static int open_ns(pid_t pid, const char *name, c_err **err)
+{
+	char path[64], own[64];
+	struct stat a, b;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, name);
+	snprintf(own, sizeof own, "/proc/self/ns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &a) < 0 || stat(own, &b) < 0) {
+		c_err_sys(err, "open", path);
+		if (fd >= 0)
+			close(fd);
+		return -2;
+	}
+	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int c_container_exec(struct c_container *c, pid_t target, const char *cgroup_path,
+		     const struct c_spawn_opts *o, pid_t *pid, int *pty, c_err **err)
+{
+	int ns[NJOINS], pidns = -1, sv[2] = { -1, -1 }, rc = -1;
+	struct c_cgroup *cg = NULL;
+	pid_t child;
+
+	*pty = -1;
+	for (size_t k = 0; k < NJOINS; k++)
+		ns[k] = -1;
+	for (size_t k = 0; k < NJOINS; k++)
+		if ((ns[k] = open_ns(target, exec_joins[k].name, err)) == -2)
+			goto out;
+	pidns = open_ns(target, "pid", err);
+	if (pidns == -2 || (cgroup_path && !(cg = c_cgroup_open(cgroup_path, err))))
+		goto out;
+	/* the pid namespace is entered by the children of who joins it: this
+	 * process joins it for the one it forks, which stays its child */
+	if (pidns >= 0 && setns(pidns, CLONE_NEWPID) < 0) {
+		c_err_sys(err, "join namespace", "pid");
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		c_err_sys(err, "socketpair for", c->id);
+		goto out;
+	}
+	child = fork();
+	if (child < 0) {
+		c_err_sys(err, "fork", c->id);
+		goto out;
+	}
+	if (child == 0) {
+		close(sv[0]);
+		exec_child_main(c, o, cg, ns, sv[1]);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	if (follow_child(sv[0], child, c->id, pty, err) < 0)
+		goto out;
+	*pid = child;
+	rc = 0;
+out:
+	for (size_t k = 0; k < NJOINS; k++)
+		if (ns[k] >= 0)
+			close(ns[k]);
+	if (pidns >= 0)
+		close(pidns);
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			close(sv[i]);
+	c_cgroup_free(cg);
+	if (rc < 0 && (*err)->status < C_EXIT_RUNTIME)
+		(*err)->status = C_EXIT_RUNTIME;
+	return rc;
 }

@@ -77,6 +77,20 @@ void c_container_free(struct c_container *c);
 int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t *pid,
 		      struct c_cgroup **cgroup, int *pty, c_err **err);
 
+/* exec: a process for the running container whose pid 1 is target, from
+ * a config with its process object only (the container's as applied, with
+ * docker exec's changes): c_container_prepare_exec() reads it as prepare
+ * does; c_container_exec() forks it into target's namespaces (ipc, uts,
+ * net, cgroup, mount, and pid: this process joins that one for its
+ * children) and the cgroup at cgroup_path, where it sets itself up as the
+ * container's process does (no mounts: a terminal is a new pty of the
+ * container's devpts, not its console) and execs.  *pid is its pid, a
+ * child of the caller. */
+struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
+					     const char *cache_dir, c_err **err);
+int c_container_exec(struct c_container *c, pid_t target, const char *cgroup_path,
+		     const struct c_spawn_opts *o, pid_t *pid, int *pty, c_err **err);
+
 /* The status a shell would report for a waitpid() status: the exit code,
  * or 128 + the signal number. */
 int c_container_exit_code(int wstatus);

@@ -97,7 +97,7 @@ static int set_args(json_t *process, const struct c_runopts *o, c_err **err)
 }
 
 /* -e K=V replaces K; -e K takes K from our environment, or drops it. */
-static int set_env(json_t *process, const struct c_strv *env, c_err **err)
+int c_runopts_set_env(json_t *process, const struct c_strv *env, c_err **err)
 {
 	json_t *list = json_object_get(process, "env");
 
@@ -484,7 +484,7 @@ int c_runopts_apply(json_t *spec, const struct c_runopts *o, c_err **err)
 
 	if (!process)
 		return oom(err);
-	if (set_args(process, o, err) < 0 || set_env(process, &o->env, err) < 0)
+	if (set_args(process, o, err) < 0 || c_runopts_set_env(process, &o->env, err) < 0)
 		return -1;
 	if (o->workdir && o->workdir[0] != '/')
 		return c_err_new(err, C_EXIT_USAGE, 0, "--workdir \"%s\": must be absolute",

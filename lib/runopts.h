@@ -65,6 +65,10 @@ struct c_runopts {
 int c_strv_push(struct c_strv *sv, const char *s);
 void c_strv_free(struct c_strv *sv);
 
+/* -e's rule on process.env: K=V set (replacing K), K alone taken from this
+ * process's environment; for exec too. */
+int c_runopts_set_env(json_t *process, const struct c_strv *env, c_err **err);
+
 /* Apply o to spec, in place. */
 int c_runopts_apply(json_t *spec, const struct c_runopts *o, c_err **err);
 

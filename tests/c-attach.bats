@@ -142,3 +142,97 @@ attach_ended() {
 	[[ $stderr == "c-attach: container fg has no supervisor to attach to"* ]]
 	cr kill fg KILL
 }
+
+# ---- --exec ---------------------------------------------------------------------------
+
+# The pid of the container's pid 1, from its state.
+pid1() {
+	state_field "$1" 's["pid"]'
+}
+
+@test "--exec joins every namespace and the cgroup of the container, with its caps, seccomp and no_new_privs" {
+	detach --name ns bb sleep 600
+	local pid ns want got
+	pid=$(pid1 ns)
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec ns sh -c \
+		'for n in mnt pid net ipc uts cgroup; do readlink /proc/self/ns/$n; done'
+	expect_status 0
+	want=$(for ns in mnt pid net ipc uts cgroup; do readlink "/proc/$pid/ns/$ns"; done)
+	expect_eq "$output" "$want" "namespaces"
+	[ "$(readlink /proc/self/ns/net)" != "$(readlink "/proc/$pid/ns/net")" ]
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec ns cat /proc/self/cgroup
+	# in the container's cgroup namespace the cgroup is its root
+	expect_eq "$(echo "$output" | grep -c ':/$')" "$(echo "$output" | wc -l)" "cgroup lines at the root"
+	got=$("$BIN_DIR/c-attach" --root "$STATE" --exec ns grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status)
+	want=$(grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' "/proc/$pid/status")
+	expect_eq "$got" "$want" "capabilities, no_new_privs, seccomp"
+	# the exec'd process is in the container's cgroup on the host too
+	"$BIN_DIR/c-attach" --root "$STATE" --exec ns sh -c 'cat /sys/fs/cgroup/pids/pids.current 2>/dev/null; sleep 2' >/dev/null &
+	local bg=$!
+	sleep 1
+	local cg=/sys/fs/cgroup/pids/c-tools/$(state_field ns 's["id"]')
+	# the container's sleep and the exec's sh
+	[ "$(wc -l <"$cg/cgroup.procs")" -eq 2 ] || { cat "$cg/cgroup.procs"; return 1; }
+	wait "$bg"
+}
+
+@test "--exec: the user from the container's /etc/passwd, -w, -e, --privileged" {
+	detach --name who bb sleep 600
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec who id
+	expect_eq "$output" "uid=0(root) gid=0(root)" "root by default"
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -u user who sh -c 'id; echo $HOME'
+	expect_eq "$output" "$(printf 'uid=1000(user) gid=1000(user) groups=100(users)\n/home/user')" "-u user"
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -u 1000:100 who id
+	# a group given: no additional groups (runc's and docker's rule)
+	expect_eq "$output" "uid=1000(user) gid=100(users)" "-u 1000:100"
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -u nobody-here who id
+	expect_status 125
+	[[ $stderr == "c-attach: "*nobody-here* ]]
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -w /tmp -e X=1 -e PATH=/bin who sh -c 'pwd; echo $X $PATH'
+	expect_eq "$output" "$(printf '/tmp\n1 /bin')" "-w, -e"
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec --privileged who grep CapEff /proc/self/status
+	expect_eq "$output" "$(grep CapBnd /proc/self/status | sed 's/CapBnd/CapEff/')" "--privileged"
+}
+
+@test "--exec: exit statuses, stdin with -i only, a stopped container refused" {
+	detach --name st bb sleep 600
+	run -5 "$BIN_DIR/c-attach" --root "$STATE" --exec st sh -c 'exit 5'
+	run -127 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st no-such-cmd
+	[[ $stderr == "c-attach: "*no-such-cmd* ]]
+	run -126 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st /etc/passwd
+	run -137 "$BIN_DIR/c-attach" --root "$STATE" --exec st sh -c 'kill -9 $$'
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -i st cat <<<"given"
+	expect_eq "$output" given "-i"
+	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st cat <<<"not given"
+	expect_eq "$output" "" "no -i"
+	cr stop -t 0 st >/dev/null
+	run -1 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st true
+	[[ $stderr == "c-attach: container st is not running" ]]
+}
+
+@test "--exec: 10 in parallel all succeed" {
+	detach --name par bb sleep 600
+	local i pids=()
+	for i in $(seq 10); do
+		"$BIN_DIR/c-attach" --root "$STATE" --exec par sh -c "echo exec-$i" >"$TEST_TMP/out.$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in $(seq 10); do
+		wait "${pids[$((i - 1))]}" || { echo "exec $i failed: $(cat "$TEST_TMP/out.$i")"; return 1; }
+		expect_eq "$(cat "$TEST_TMP/out.$i")" "exec-$i" "exec $i"
+	done
+}
+
+@test "--exec -it: a shell on a terminal, its status" {
+	detach --name shell bb sleep 600
+	attach_in_tmux --exec -it -u user shell sh
+	sleep 0.3
+	keys 'echo I am $(id -un), $((6*7))' Enter
+	wait_until 5 pane_has "I am user, 42"
+	keys 'busybox stty size' Enter
+	wait_until 5 pane_has "24 80"
+	keys 'exit 4' Enter
+	wait_until 5 attach_ended
+	expect_eq "$(cat "$TEST_TMP/rc")" 4 "the shell's status"
+	is_running shell
+}
