@@ -331,7 +331,11 @@ static int cg_write(const char *dir, const char *file, const char *value, c_err 
 
 	if (asprintf(&path, "%s/%s", dir, file) < 0)
 		return oom(err);
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | (fake_tree ? O_CREAT : 0), 0644);
+	/* openat: musl's open() follows O_CLOEXEC with an fcntl(2) for
+	 * kernels older than 2.6.23, one syscall more for each of the
+	 * dozens of writes of a container's start */
+	fd = openat(AT_FDCWD, path, O_WRONLY | O_TRUNC | O_CLOEXEC | (fake_tree ? O_CREAT : 0),
+		    0644);
 	if (fd < 0)
 		return write_error(err, path, value);
 	do
