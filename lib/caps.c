@@ -142,13 +142,13 @@ static int first_cap(uint64_t mask)
 }
 
 /* A name for messages even where we have none. */
-static const char *cap_label(int cap, char buf[16])
+static const char *cap_label(int cap, char buf[24])
 {
 	const char *name = c_cap_name(cap);
 
 	if (name)
 		return name;
-	snprintf(buf, 16, "capability %d", cap);
+	snprintf(buf, 24, "capability %d", cap);
 	return buf;
 }
 
@@ -305,19 +305,25 @@ struct c_caps c_caps_for_user(uint64_t caps, uid_t uid)
 
 /* The last capability of the running kernel as the kernel itself says:
  * PR_CAPBSET_READ fails (EINVAL) past it.  For the child, where /proc may
- * not be mounted. */
+ * not be mounted; by bisection, six calls rather than one per capability. */
 static int kernel_last_cap(void)
 {
-	int cap = 0;
+	int lo = 0, hi = 64; /* lo is valid (CAP_CHOWN), hi is not */
 
-	while (cap < 64 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0)
-		cap++;
-	return cap - 1;
+	while (hi - lo > 1) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static int bounding_has(int cap, c_err **err)
 {
-	char buf[16];
+	char buf[24];
 	int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
 
 	if (r < 0)
@@ -342,7 +348,7 @@ static uint64_t join32(uint32_t lo, uint32_t hi)
 int c_caps_current(struct c_caps *out, c_err **err)
 {
 	struct __user_cap_data_struct data[2];
-	char buf[16];
+	char buf[24];
 
 	if (capget_now(data, err) < 0)
 		return -1;
@@ -370,16 +376,26 @@ int c_caps_current(struct c_caps *out, c_err **err)
 
 int c_caps_apply_bounding(uint64_t bounding, c_err **err)
 {
-	char buf[16];
+	struct __user_cap_data_struct data[2];
+	bool setpcap;
+	char buf[24];
 
+	if (capget_now(data, err) < 0)
+		return -1;
+	setpcap = data[0].effective & C_CAP_BIT(CAP_SETPCAP);
 	for (int cap = 0, last = kernel_last_cap(); cap <= last; cap++) {
-		int has = bounding_has(cap, err);
-
-		if (has < 0)
-			return -1;
-		/* Dropping needs CAP_SETPCAP even for what is gone already. */
-		if (!has || (bounding & C_CAP_BIT(cap)))
+		if (bounding & C_CAP_BIT(cap))
 			continue;
+		/* Dropping needs CAP_SETPCAP even for what is gone already;
+		 * with it, a drop needs no look first. */
+		if (!setpcap) {
+			int has = bounding_has(cap, err);
+
+			if (has < 0)
+				return -1;
+			if (!has)
+				continue;
+		}
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			return c_err_sys(err, "drop from the bounding set", cap_label(cap, buf));
 	}
@@ -390,24 +406,30 @@ int c_caps_apply_sets(const struct c_caps *set, c_err **err)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
-	struct c_caps now;
 	uint64_t missing;
-	char buf[16];
+	char buf[24];
 
-	if (c_caps_current(&now, err) < 0)
+	if (capget_now(data, err) < 0)
 		return -1;
-	missing = set->permitted & ~now.permitted;
+	missing = set->permitted & ~join32(data[0].permitted, data[1].permitted);
 	if (missing)
 		return c_err_new(err, C_EXIT_FAIL, EPERM,
 				 "capset: %s: not in this process's permitted set",
 				 cap_label(first_cap(missing), buf));
 	/* The kernel lets no new inheritable capability outside the bounding
-	 * set in, not even with CAP_SETPCAP. */
-	missing = set->inheritable & ~(now.inheritable | now.bounding);
-	if (missing)
-		return c_err_new(err, C_EXIT_FAIL, EPERM,
-				 "capset: inheritable %s: not in the bounding set",
-				 cap_label(first_cap(missing), buf));
+	 * set in, not even with CAP_SETPCAP.  Only the new ones are looked up
+	 * there: usually none. */
+	missing = set->inheritable & ~join32(data[0].inheritable, data[1].inheritable);
+	for (uint64_t left = missing; left; left &= left - 1) {
+		int cap = first_cap(left), has = bounding_has(cap, err);
+
+		if (has < 0)
+			return -1;
+		if (!has)
+			return c_err_new(err, C_EXIT_FAIL, EPERM,
+					 "capset: inheritable %s: not in the bounding set",
+					 cap_label(cap, buf));
+	}
 	for (int i = 0; i < 2; i++) {
 		data[i].effective = (uint32_t)(set->effective >> (32 * i));
 		data[i].permitted = (uint32_t)(set->permitted >> (32 * i));
@@ -420,7 +442,7 @@ int c_caps_apply_sets(const struct c_caps *set, c_err **err)
 
 int c_caps_apply_ambient(uint64_t ambient, c_err **err)
 {
-	char buf[16];
+	char buf[24];
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
 		/* A kernel without ambient capabilities has none to clear. */

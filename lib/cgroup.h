@@ -149,8 +149,8 @@ int c_cgroup_oom_kills(const struct c_cgroup *cg, unsigned long long *count, c_e
  * with SIGKILL writes cgroup.kill where the kernel has it (5.14); otherwise
  * cgroup.procs is read and signalled until a pass finds no new process (100
  * passes at most), with the v1 freezer, when mounted, holding them still
- * meanwhile so that none can fork away.  Returns once signalled, not once
- * dead. */
+ * meanwhile so that none can fork away; a cgroup found empty at a first look
+ * is left alone (not frozen).  Returns once signalled, not once dead. */
 int c_cgroup_kill(const struct c_cgroup *cg, int signo, c_err **err);
 
 /* Remove the cgroup, every cgroup below it, and the parents this handle

@@ -465,6 +465,34 @@ static int inheritable_outside(const void *arg, c_err **e)
 	return c_caps_apply_sets(&now, e);
 }
 
+/* With CAP_SETPCAP, a drop goes ahead without a look: one already gone
+ * drops again without an error. */
+static int drop_twice(const void *arg, c_err **e)
+{
+	struct c_caps now;
+
+	if (c_caps_current(&now, e) < 0 ||
+	    c_caps_apply_bounding(now.bounding & ~B(SYS_ADMIN), e) < 0)
+		return -2;
+	return c_caps_apply_bounding(now.bounding & ~B(SYS_ADMIN) & ~B(SYS_BOOT), e);
+}
+
+/* Without CAP_SETPCAP in the effective set: what is gone already is no
+ * error, a drop that is still needed is one naming the capability. */
+static int drop_without_setpcap(const void *arg, c_err **e)
+{
+	struct c_caps now;
+
+	if (c_caps_current(&now, e) < 0 ||
+	    c_caps_apply_bounding(now.bounding & ~B(SYS_BOOT), e) < 0)
+		return -2;
+	now.effective &= ~B(SETPCAP);
+	if (c_caps_apply_sets(&now, e) < 0 ||
+	    c_caps_apply_bounding(now.bounding & ~B(SYS_BOOT), e) < 0)
+		return -2;
+	return c_caps_apply_bounding(now.bounding & ~B(SYS_BOOT) & ~B(SYS_ADMIN), e);
+}
+
 static void test_apply(void)
 {
 	const uint64_t def = c_caps_docker_default(), gone = B(CHOWN) | B(NET_RAW);
@@ -530,6 +558,19 @@ static void test_apply(void)
 	ok(s.rc == -1 &&
 		   strstr(s.err, "capset: inheritable CAP_SYS_ADMIN: not in the bounding set"),
 	   "an inheritable capability outside the bounding set is an error naming it (%s)", s.err);
+
+	s = in_child(drop_twice, NULL);
+	if (!ok(s.rc == 0 && s.bnd == (now.bounding & ~B(SYS_ADMIN) & ~B(SYS_BOOT)),
+		"bounding: a capability dropped already drops again, with the next one"))
+		check_seen(&s, "drop twice");
+
+	s = in_child(drop_without_setpcap, NULL);
+	ok(s.rc == -1 && s.bnd == (now.bounding & ~B(SYS_BOOT)) &&
+		   strstr(s.err, "drop from the bounding set: CAP_SYS_ADMIN: Operation not "
+				 "permitted"),
+	   "bounding without CAP_SETPCAP: one gone already is no error, one to drop names "
+	   "itself (%s)",
+	   s.err);
 }
 
 int main(void)
