@@ -135,7 +135,7 @@ mkdir -p "$bundle_oci" "$bundle_exit0" "$bundle_nosec"
 seccomp_json=/usr/share/containers/seccomp.json
 [ -f "$seccomp_json" ] || seccomp_json=
 seccomp_note=$(python3 - "$bundle" "$bundle_oci" "$bundle_exit0" "$bundle_nosec" "$seccomp_json" <<-'PY'
-	import json, os, platform, sys
+	import json, os, sys
 	bundle, oci, exit0, nosec, profile = sys.argv[1:6]
 	cfg = json.load(open(bundle + "/config.json"))
 	cfg["process"]["args"] = ["/bin/true"]
@@ -151,33 +151,15 @@ seccomp_note=$(python3 - "$bundle" "$bundle_oci" "$bundle_exit0" "$bundle_nosec"
 	    print("none: no docker profile offline, so runc and crun run WITHOUT seccomp "
 	          "while c-run applies its default")
 	    sys.exit(0)
-	# docker's profile format into the OCI one, as docker does it: the rules
-	# for this architecture and for the capabilities the container has.
-	p = json.load(open(profile))
-	caps = set(cfg["process"]["capabilities"]["bounding"])
-	m = platform.machine()
-	arch = {"x86_64": "SCMP_ARCH_X86_64", "aarch64": "SCMP_ARCH_AARCH64"}.get(m)
-	goarch = {"x86_64": "amd64", "aarch64": "arm64"}.get(m)
-	archs = [arch] + next((a.get("subArchitectures", []) for a in p.get("archMap", [])
-	                       if a["architecture"] == arch), [])
-	out = {"defaultAction": p["defaultAction"], "architectures": archs, "syscalls": []}
-	if "defaultErrnoRet" in p:
-	    out["defaultErrnoRet"] = p["defaultErrnoRet"]
-	for s in p["syscalls"]:
-	    inc, exc = s.get("includes") or {}, s.get("excludes") or {}
-	    if inc.get("arches") and goarch not in inc["arches"]: continue
-	    if inc.get("caps") and not set(inc["caps"]) <= caps: continue
-	    if exc.get("arches") and goarch in exc["arches"]: continue
-	    if exc.get("caps") and set(exc["caps"]) & caps: continue
-	    r = {"names": s.get("names") or [s["name"]], "action": s["action"]}
-	    for k in ("args", "errnoRet"):
-	        if s.get(k): r[k] = s[k]
-	    out["syscalls"].append(r)
+	sys.dont_write_bytecode = True
+	sys.path.insert(0, "bench/lib")
+	import ociseccomp
+	out = ociseccomp.convert(json.load(open(profile)), cfg["process"]["capabilities"]["bounding"])
 	cfg["linux"]["seccomp"] = out
 	json.dump(cfg, open(oci + "/config.json", "w"))
 	print("%s (%d syscall names in %d rules) as linux.seccomp for runc and crun; "
 	      "c-run's built-in default (docker's) through its annotation"
-	      % (profile, sum(len(r["names"]) for r in out["syscalls"]), len(out["syscalls"])))
+	      % ((profile,) + ociseccomp.counts(out)))
 	PY
 )
 

@@ -94,8 +94,6 @@ static int prepare_namespaces(struct c_container *c, c_err **err)
 	json_t *list = json_object_get(json_object_get(c->spec, "linux"), "namespaces"), *ns;
 	size_t i;
 
-	for (size_t k = 0; k < NNS; k++)
-		c->join_fd[k] = -1;
 	json_array_foreach(list, i, ns) {
 		const char *type = json_string_value(json_object_get(ns, "type"));
 		const char *path = json_string_value(json_object_get(ns, "path"));
@@ -181,28 +179,8 @@ static int prepare_seccomp(struct c_container *c, const char *cache_dir, c_err *
 	return c_seccomp_prepare(&o, &c->seccomp, err);
 }
 
-struct c_container *c_container_prepare(json_t *spec, const char *bundle, const char *id,
-					const char *cache_dir, c_err **err)
-{
-	struct c_container *c = calloc(1, sizeof *c);
-
-	if (!c || !(c->id = strdup(id))) {
-		free(c);
-		c_err_sys(err, "allocate", id);
-		return NULL;
-	}
-	c->spec = spec;
-	if (prepare_namespaces(c, err) < 0 || prepare_process(c, err) < 0 ||
-	    !(c->rootfs = c_rootfs_plan_new(spec, bundle, err)) ||
-	    prepare_seccomp(c, cache_dir, err) < 0) {
-		c_container_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
-					     const char *cache_dir, c_err **err)
+/* A container of spec with nothing prepared yet: no namespace to join. */
+static struct c_container *container_new(json_t *spec, const char *id, c_err **err)
 {
 	struct c_container *c = calloc(1, sizeof *c);
 
@@ -214,7 +192,29 @@ struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
 	c->spec = spec;
 	for (size_t k = 0; k < NNS; k++)
 		c->join_fd[k] = -1;
-	if (prepare_process(c, err) < 0 || prepare_seccomp(c, cache_dir, err) < 0) {
+	return c;
+}
+
+struct c_container *c_container_prepare(json_t *spec, const char *bundle, const char *id,
+					const char *cache_dir, c_err **err)
+{
+	struct c_container *c = container_new(spec, id, err);
+
+	if (c && (prepare_namespaces(c, err) < 0 || prepare_process(c, err) < 0 ||
+		  !(c->rootfs = c_rootfs_plan_new(spec, bundle, err)) ||
+		  prepare_seccomp(c, cache_dir, err) < 0)) {
+		c_container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
+					     const char *cache_dir, c_err **err)
+{
+	struct c_container *c = container_new(spec, id, err);
+
+	if (c && (prepare_process(c, err) < 0 || prepare_seccomp(c, cache_dir, err) < 0)) {
 		c_container_free(c);
 		return NULL;
 	}
