@@ -254,6 +254,10 @@ static void status_of(const struct c_state *s, char *out, size_t n)
 			snprintf(out, n, "Exited");
 			break;
 		}
+		if (!s->finished) {
+			snprintf(out, n, "Exited (%d)", s->exit_code);
+			break;
+		}
 		c_time_since(s->finished, since, sizeof since);
 		snprintf(out, n, "Exited (%d) %s ago", s->exit_code, since);
 		break;
@@ -289,7 +293,7 @@ static int cmd_ps(int argc, char **argv, c_err **err)
 	if (c_state_list(state_root, &list, &n, err) < 0)
 		return -1;
 	if (!quiet)
-		printf("%-12s  %-20s  %-22s  %-16s  %-26s  %s\n", "CONTAINER ID", "IMAGE",
+		printf("%-12s  %-20s  %-22s  %-24s  %-28s  %s\n", "CONTAINER ID", "IMAGE",
 		       "COMMAND", "CREATED", "STATUS", "NAMES");
 	for (size_t i = 0; i < n; i++) {
 		const struct c_state *s = &list[i];
@@ -307,7 +311,7 @@ static int cmd_ps(int argc, char **argv, c_err **err)
 		c_time_since(s->created, created, sizeof created);
 		strcat(created, " ago");
 		status_of(s, status, sizeof status);
-		printf("%-12.*s  %-20s  %-22s  %-16s  %-26s  %s\n", full ? 64 : 12, s->id,
+		printf("%-12.*s  %-20s  %-22s  %-24s  %-28s  %s\n", full ? 64 : 12, s->id,
 		       s->image ? s->image : s->bundle ? s->bundle : "", quoted, created, status,
 		       s->name ? s->name : "");
 	}
