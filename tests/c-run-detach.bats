@@ -226,3 +226,20 @@ time.sleep(8)' "$STATE/$id" &
 	expect_eq "$output" 0 "wait"
 	cr logs --tail 1 "$id" | grep -qx done
 }
+
+@test "bad input: --log-opt, logs --tail, an unknown container" {
+	run -2 --separate-stderr "$BIN_DIR/c-run" --root "$STATE" -d --log-opt color=red bb true
+	expect_error_line "--log-opt" color=red
+	run -2 --separate-stderr "$BIN_DIR/c-run" --root "$STATE" -d --log-opt max-size=lots bb true
+	expect_error_line "max-size"
+	expect_eq "$(find "$STATE" -mindepth 1 -maxdepth 1 ! -name .lock 2>/dev/null)" "" "state dirs"
+	run -4 --separate-stderr "$BIN_DIR/c-run" --root "$STATE" logs nobody
+	expect_error_line nobody
+	run -4 --separate-stderr "$BIN_DIR/c-run" --root "$STATE" stop nobody
+	expect_error_line nobody
+	run -4 --separate-stderr "$BIN_DIR/c-run" --root "$STATE" wait nobody
+	expect_error_line nobody
+	detach --name t bb sleep 60
+	run -2 --separate-stderr "$BIN_DIR/c-run" --root "$STATE" logs --tail many t
+	expect_error_line "--tail"
+}
