@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdnoreturn.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,6 +121,31 @@ static inline int tap_in_child(void (*fn)(const void *arg, void *report), const 
 	return got == len ? 0 : -1;
 }
 
+/* A test's set-up failed: say so in TAP and stop. */
+static inline noreturn void tap_bail(const char *what, const char *obj)
+{
+	printf("Bail out! %s: %s: %s\n", what, obj, strerror(errno));
+	exit(1);
+}
+
+/* Set-up: a file holding text (0644), a directory (0755); bail on failure. */
+static inline void tap_put(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		tap_bail("create", path);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		tap_bail("write", path);
+	close(fd);
+}
+
+static inline void tap_mkdir(const char *path)
+{
+	if (mkdir(path, 0755) < 0)
+		tap_bail("mkdir", path);
+}
+
 /* dir/rel, in one of 16 buffers so that a test can hold a few at once. */
 static inline char *tap_at(const char *dir, const char *rel)
 {
@@ -127,8 +154,8 @@ static inline char *tap_at(const char *dir, const char *rel)
 	char *b = buf[i++ % 16];
 
 	if (snprintf(b, PATH_MAX, "%s/%s", dir, rel) >= PATH_MAX) {
-		printf("Bail out! path too long: %s/%s\n", dir, rel);
-		exit(1);
+		errno = ENAMETOOLONG;
+		tap_bail("path", rel);
 	}
 	return b;
 }

@@ -36,12 +36,6 @@
 
 static char top[PATH_MAX], proc[PATH_MAX];
 
-static noreturn void bail(const char *what, const char *obj)
-{
-	printf("Bail out! %s: %s: %s\n", what, obj, strerror(errno));
-	exit(1);
-}
-
 static const char *at(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static const char *at(const char *fmt, ...)
 {
@@ -53,7 +47,7 @@ static const char *at(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vsnprintf(b + n, PATH_MAX - (size_t)n, fmt, ap) >= PATH_MAX - n)
-		bail("path too long", fmt);
+		tap_bail("path too long", fmt);
 	va_end(ap);
 	return b;
 }
@@ -67,22 +61,11 @@ static void mkdirs(const char *path)
 		if (s)
 			*s = '\0';
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			bail("mkdir", p);
+			tap_bail("mkdir", p);
 		if (!s)
 			return;
 		*s = '/';
 	}
-}
-
-static void put(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		bail("create", path);
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		bail("write", path);
-	close(fd);
 }
 
 static void put_in(const char *dir, const char *file, const char *text)
@@ -90,8 +73,8 @@ static void put_in(const char *dir, const char *file, const char *text)
 	char path[PATH_MAX];
 
 	if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
-		bail("path too long", file);
-	put(path, text);
+		tap_bail("path too long", file);
+	tap_put(path, text);
 }
 
 /* A file's text without its trailing newlines, NULL when unreadable. */
@@ -152,7 +135,7 @@ static json_t *parse(const char *text)
 
 	if (!v) {
 		c_err_print(e);
-		bail("parse", text);
+		tap_bail("parse", text);
 	}
 	return v;
 }
@@ -193,10 +176,10 @@ static struct kid spawn(void (*body)(void))
 	char c;
 
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
-		bail("pipe", "");
+		tap_bail("pipe", "");
 	k.pid = fork();
 	if (k.pid < 0)
-		bail("fork", "");
+		tap_bail("fork", "");
 	if (k.pid == 0) {
 		alarm(30); /* never outlive a test that went wrong */
 		close(go[1]);
@@ -223,7 +206,7 @@ static int finish(struct kid *k, char *buf, size_t size)
 	int status;
 
 	if (write(k->go, "g", 1) != 1)
-		bail("write", "go pipe");
+		tap_bail("write", "go pipe");
 	close(k->go);
 	while (len + 1 < size && (n = read(k->out, buf + len, size - 1 - len)) > 0)
 		len += (size_t)n;
@@ -232,7 +215,7 @@ static int finish(struct kid *k, char *buf, size_t size)
 		*nl = '|';
 	close(k->out);
 	if (waitpid(k->pid, &status, 0) < 0)
-		bail("waitpid", "");
+		tap_bail("waitpid", "");
 	return status;
 }
 
@@ -267,9 +250,9 @@ static void fake_v2(void)
 		 "rw,nsdelegate,memory_recursiveprot\n"
 		 "26 22 0:23 / /mnt/elsewhere rw shared:5 - cgroup2 cgroup2 rw\n",
 		 cgdir);
-	put(at("v2/proc/self/mountinfo"), mountinfo);
-	put(at("v2/proc/self/cgroup"), "0::/user.slice/session-1.scope\n");
-	put(at("v2/sys/fs/cgroup/cgroup.controllers"),
+	tap_put(at("v2/proc/self/mountinfo"), mountinfo);
+	tap_put(at("v2/proc/self/cgroup"), "0::/user.slice/session-1.scope\n");
+	tap_put(at("v2/sys/fs/cgroup/cgroup.controllers"),
 	    "cpuset cpu io memory hugetlb pids rdma misc\n");
 	snprintf(proc, sizeof proc, "%s", at("v2/proc"));
 	c_cgroup_test_proc_root(proc);
@@ -314,7 +297,7 @@ static void fake_v2(void)
 
 	/* An existing cgroup is joined; its memory.swap.max says swap is accounted. */
 	mkdirs(at("v2/sys/fs/cgroup/c-tools/b"));
-	put(at("v2/sys/fs/cgroup/c-tools/b/memory.swap.max"), "max\n");
+	tap_put(at("v2/sys/fs/cgroup/c-tools/b/memory.swap.max"), "max\n");
 	b = create("/c-tools/b",
 		   "{\"memory\": {\"limit\": 67108864, \"swap\": 100663296, \"disableOOMKiller\": "
 		   "true},"
@@ -397,13 +380,13 @@ static void fake_v2(void)
 	ok(c_cgroup_enter(a, 9000001, &e) == 0 && file_is(dir, "cgroup.procs", "9000001"),
 	   "v2: enter writes the pid to cgroup.procs");
 	c_err_free(&e);
-	put(at("v2/proc/4321/cgroup"), "0::/c-tools/b\n");
+	tap_put(at("v2/proc/4321/cgroup"), "0::/c-tools/b\n");
 	ok(c_cgroup_join(4321, 0, &e) == 0 && file_is(c_cgroup_dir(b, NULL), "cgroup.procs", "0"),
 	   "v2: join writes 0 (the caller) to the cgroup /proc/PID/cgroup names");
 	c_err_free(&e);
 	ok(c_cgroup_join(999999, 0, &e) < 0 && tap_err_has(&e, "/999999/cgroup"),
 	   "v2: join of a process that is not there names its cgroup file");
-	put(at("v2/sys/fs/cgroup/c-tools/a/memory.events"),
+	tap_put(at("v2/sys/fs/cgroup/c-tools/a/memory.events"),
 	    "low 0\nhigh 0\nmax 9\noom 3\noom_kill 2\noom_group_kill 0\n");
 	status = c_cgroup_oom_kills(a, &kills, &e);
 	ok(status == 0 && kills == 2, "v2: OOM kills from memory.events (%llu)", kills);
@@ -416,9 +399,9 @@ static void fake_v2(void)
 
 		mkdirs(at("v2/sys/fs/cgroup/c-tools/a/sub"));
 		snprintf(pid, sizeof pid, "%d\n", (int)k.pid);
-		put(at("v2/sys/fs/cgroup/c-tools/a/sub/cgroup.procs"), pid);
-		put(at("v2/sys/fs/cgroup/c-tools/a/cgroup.procs"), "");
-		put(at("v2/sys/fs/cgroup/c-tools/a/cgroup.kill"), "");
+		tap_put(at("v2/sys/fs/cgroup/c-tools/a/sub/cgroup.procs"), pid);
+		tap_put(at("v2/sys/fs/cgroup/c-tools/a/cgroup.procs"), "");
+		tap_put(at("v2/sys/fs/cgroup/c-tools/a/cgroup.kill"), "");
 		ok(c_cgroup_kill(a, SIGTERM, &e) == 0 && waitpid(k.pid, &status, 0) == k.pid &&
 		       WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM &&
 		       file_is(dir, "cgroup.kill", ""),
@@ -448,12 +431,12 @@ static void fake_v2(void)
 	c_cgroup_free(b);
 
 	/* failures leave nothing behind */
-	put(at("v2/sys/fs/cgroup/cgroup.controllers"), "cpu memory\n");
+	tap_put(at("v2/sys/fs/cgroup/cgroup.controllers"), "cpu memory\n");
 	cg = create("/c-tools/p/q", "{\"pids\": {\"limit\": 5}}", NULL, &e);
 	ok(!cg && tap_err_has(&e, "controller pids not offered by") &&
 	       gone(at("v2/sys/fs/cgroup/c-tools")),
 	   "v2: pids asked for but not offered: an error, and no directory left");
-	put(at("v2/sys/fs/cgroup/cgroup.controllers"),
+	tap_put(at("v2/sys/fs/cgroup/cgroup.controllers"),
 	    "cpuset cpu io memory hugetlb pids rdma misc\n");
 	unlink(at("v2/sys/fs/cgroup/cgroup.subtree_control"));
 	mkdirs(at("v2/sys/fs/cgroup/cgroup.subtree_control"));
@@ -516,16 +499,16 @@ static void fake_v1(void)
 		 "41 31 0:38 / %s rw,nosuid,nodev,noexec,relatime shared:20 - cgroup2 cgroup2 "
 		 "rw,nsdelegate\n",
 		 at("v1/sys/fs/cgroup/unified"));
-	put(at("v1/proc/self/mountinfo"), mountinfo);
-	put(at("v1/proc/self/cgroup"), "9:name=systemd:/user/1\n8:pids:/\n7:blkio:/\n"
+	tap_put(at("v1/proc/self/mountinfo"), mountinfo);
+	tap_put(at("v1/proc/self/cgroup"), "9:name=systemd:/user/1\n8:pids:/\n7:blkio:/\n"
 				       "6:freezer:/frozen/me\n5:devices:/\n4:memory:/machine/m1\n"
 				       "3:cpuset:/\n2:cpu,cpuacct:/\n0::/user/1\n");
 	mkdirs(at("v1/sys/fs/cgroup/unified"));
 	mkdirs(at("v1/sys/fs/cgroup/mem ory/machine/m1"));
 	mkdirs(at("v1/sys/fs/cgroup/freezer/me"));
-	put(at("v1/sys/fs/cgroup/cpuset/cpuset.cpus"), "0-3\n");
-	put(at("v1/sys/fs/cgroup/cpuset/cpuset.mems"), "0\n");
-	put(at("v1/sys/fs/cgroup/unified/cgroup.controllers"), "hugetlb\n");
+	tap_put(at("v1/sys/fs/cgroup/cpuset/cpuset.cpus"), "0-3\n");
+	tap_put(at("v1/sys/fs/cgroup/cpuset/cpuset.mems"), "0\n");
+	tap_put(at("v1/sys/fs/cgroup/unified/cgroup.controllers"), "hugetlb\n");
 	snprintf(proc, sizeof proc, "%s", at("v1/proc"));
 	c_cgroup_test_proc_root(proc);
 
@@ -605,7 +588,7 @@ static void fake_v1(void)
 	       file_is(c_cgroup_dir(h, "cpu"), "cgroup.procs", "9000001"),
 	   "v1: enter writes the pid in every hierarchy");
 	c_err_free(&e);
-	put(at("v1/proc/77/cgroup"), "9:name=systemd:/other\n8:pids:/c-tools/h\n"
+	tap_put(at("v1/proc/77/cgroup"), "9:name=systemd:/other\n8:pids:/c-tools/h\n"
 				     "6:freezer:/frozen/c-tools/h\n4:memory:/c-tools/h\n"
 				     "2:cpu,cpuacct:/c-tools/h\n0::/other\n");
 	mkdirs(at("v1/sys/fs/cgroup/systemd/other"));
@@ -619,7 +602,7 @@ static void fake_v1(void)
 	       !exists(at("v1/sys/fs/cgroup/unified/other/cgroup.procs")),
 	   "v1: join follows /proc/PID/cgroup in the hierarchies we use, only those");
 	c_err_free(&e);
-	put(at("v1/sys/fs/cgroup/mem ory/c-tools/h/memory.oom_control"),
+	tap_put(at("v1/sys/fs/cgroup/mem ory/c-tools/h/memory.oom_control"),
 	    "oom_kill_disable 1\nunder_oom 0\noom_kill 7\n");
 	status = c_cgroup_oom_kills(h, &kills, &e);
 	ok(status == 0 && kills == 7, "v1: OOM kills from memory.oom_control (%llu)", kills);
@@ -633,7 +616,7 @@ static void fake_v1(void)
 		for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
 			put_in(c_cgroup_dir(h, used[i]), "cgroup.procs", "");
 		snprintf(pid, sizeof pid, "%d\n", (int)k.pid);
-		put(at("v1/sys/fs/cgroup/pids/c-tools/h/cgroup.procs"), pid);
+		tap_put(at("v1/sys/fs/cgroup/pids/c-tools/h/cgroup.procs"), pid);
 		ok(c_cgroup_kill(h, SIGKILL, &e) == 0 && waitpid(k.pid, &status, 0) == k.pid &&
 		       WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
 		       file_is(c_cgroup_dir(h, "freezer"), "freezer.state", "THAWED"),
@@ -983,7 +966,7 @@ static void real(void)
 		struct c_cgroup *again;
 
 		if (write(k.go, "g", 1) != 1)
-			bail("write", "go pipe");
+			tap_bail("write", "go pipe");
 		for (int i = 0; i < 500 && count_procs(c_cgroup_dir(cg, "pids")) < 2; i++)
 			usleep(10000);
 		ok(count_procs(c_cgroup_dir(cg, "pids")) == 2,
@@ -1070,7 +1053,7 @@ int main(void)
 	snprintf(top, sizeof top, "%s/test-cgroup.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(top))
-		bail("mkdtemp", top);
+		tap_bail("mkdtemp", top);
 	fake_v2();
 	fake_v1();
 	bad_input();

@@ -25,12 +25,6 @@ static char top[PATH_MAX]; /* T */
 static const char *mode;   /* "openat2", "walk" */
 static int rootfd = -1;
 
-static noreturn void bail(const char *what, const char *obj)
-{
-	printf("Bail out! %s: %s: %s\n", what, obj, strerror(errno));
-	exit(1);
-}
-
 static const char *at(const char *rel)
 {
 	return tap_at(top, rel);
@@ -44,28 +38,17 @@ static void mkdirs(const char *rel)
 	for (s = p + strlen(top) + 1; (s = strchr(s, '/')); s++) {
 		*s = '\0';
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			bail("mkdir", p);
+			tap_bail("mkdir", p);
 		*s = '/';
 	}
 	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		bail("mkdir", p);
-}
-
-static void put(const char *rel, const char *text)
-{
-	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		bail("create", at(rel));
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		bail("write", at(rel));
-	close(fd);
+		tap_bail("mkdir", p);
 }
 
 static void sym(const char *target, const char *rel)
 {
 	if (symlink(target, at(rel)) < 0)
-		bail("symlink", at(rel));
+		tap_bail("symlink", at(rel));
 }
 
 static int exists(const char *rel)
@@ -106,18 +89,18 @@ static void build(void)
 
 	snprintf(top, sizeof top, "%s/test-path.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(top))
-		bail("mkdtemp", top);
-	put("victim", "host-victim");
+		tap_bail("mkdtemp", top);
+	tap_put(at("victim"), "host-victim");
 	mkdirs("d/root");
-	put("d/victim", "host-victim-2");
+	tap_put(at("d/victim"), "host-victim-2");
 	mkdirs("outside");
 
 	mkdirs("d/root/etc");
 	mkdirs("d/root/dir/sub");
-	put("d/root/file", "file");
-	put("d/root/victim", "inside-victim");
-	put("d/root/etc/passwd", "inside-passwd");
-	put("d/root/dir/sub/f", "deep");
+	tap_put(at("d/root/file"), "file");
+	tap_put(at("d/root/victim"), "inside-victim");
+	tap_put(at("d/root/etc/passwd"), "inside-passwd");
+	tap_put(at("d/root/dir/sub/f"), "deep");
 	sym("/etc/passwd", "d/root/abs");
 	sym("../../../../victim", "d/root/rel");
 	sym("chain2", "d/root/chain1");
@@ -150,7 +133,7 @@ static void build(void)
 
 	rootfd = open(at("d/root"), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		bail("open", at("d/root"));
+		tap_bail("open", at("d/root"));
 }
 
 static void teardown(void)

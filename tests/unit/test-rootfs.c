@@ -72,32 +72,9 @@ static struct {
 	dev_t console_rdev;
 } host;
 
-static noreturn void bail(const char *what, const char *obj)
-{
-	printf("Bail out! %s: %s: %s\n", what, obj, strerror(errno));
-	exit(1);
-}
-
 static const char *at(const char *rel)
 {
 	return tap_at(top, rel);
-}
-
-static void mkd(const char *rel)
-{
-	if (mkdir(at(rel), 0755) < 0)
-		bail("mkdir", at(rel));
-}
-
-static void put(const char *rel, const char *text)
-{
-	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		bail("create", at(rel));
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		bail("write", at(rel));
-	close(fd);
 }
 
 static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
@@ -113,7 +90,7 @@ static int count_mounts_fd(int fd)
 	int n = 0;
 
 	if (lseek(fd, 0, SEEK_SET) < 0)
-		bail("seek", "mountinfo");
+		tap_bail("seek", "mountinfo");
 	while ((r = read(fd, buf, sizeof buf)) > 0)
 		for (ssize_t i = 0; i < r; i++)
 			n += buf[i] == '\n';
@@ -125,7 +102,7 @@ static int count_mounts(void)
 	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC), n;
 
 	if (fd < 0)
-		bail("open", "/proc/self/mountinfo");
+		tap_bail("open", "/proc/self/mountinfo");
 	n = count_mounts_fd(fd);
 	close(fd);
 	return n;
@@ -145,54 +122,54 @@ static void build(void)
 	snprintf(top, sizeof top, "%s/test-rootfs.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(top))
-		bail("mkdtemp", top);
-	mkd("bundle");
-	mkd("bundle/rootfs");
-	mkd("bundle/ovl-root");
-	mkd("bundle/data");
-	put("bundle/data/file", "from the bundle");
-	put("bundle/rootfs/marker", "rootfs-marker");
-	mkd("hostdir");
-	put("hostdir/hostfile", "from-the-host");
-	put("hostfile.txt", "a bound file");
-	mkd("victim");
+		tap_bail("mkdtemp", top);
+	tap_mkdir(at("bundle"));
+	tap_mkdir(at("bundle/rootfs"));
+	tap_mkdir(at("bundle/ovl-root"));
+	tap_mkdir(at("bundle/data"));
+	tap_put(at("bundle/data/file"), "from the bundle");
+	tap_put(at("bundle/rootfs/marker"), "rootfs-marker");
+	tap_mkdir(at("hostdir"));
+	tap_put(at("hostdir/hostfile"), "from-the-host");
+	tap_put(at("hostfile.txt"), "a bound file");
+	tap_mkdir(at("victim"));
 	if (symlink(at("victim"), at("bundle/rootfs/evil")) < 0)
-		bail("symlink", at("bundle/rootfs/evil"));
-	mkd("lower1");
-	mkd("lower2");
-	put("lower1/top", "top");
-	put("lower1/shared", "from lower1");
-	put("lower2/shared", "from lower2");
-	put("lower2/base", "base");
-	put("lower2/gone", "hidden by lower1");
-	put("lower2/marker", "rootfs-marker");
+		tap_bail("symlink", at("bundle/rootfs/evil"));
+	tap_mkdir(at("lower1"));
+	tap_mkdir(at("lower2"));
+	tap_put(at("lower1/top"), "top");
+	tap_put(at("lower1/shared"), "from lower1");
+	tap_put(at("lower2/shared"), "from lower2");
+	tap_put(at("lower2/base"), "base");
+	tap_put(at("lower2/gone"), "hidden by lower1");
+	tap_put(at("lower2/marker"), "rootfs-marker");
 	/* mount points a read-only root cannot have made */
-	mkd("lower2/proc");
-	mkd("lower2/dev");
-	mkd("lower2/sys");
+	tap_mkdir(at("lower2/proc"));
+	tap_mkdir(at("lower2/dev"));
+	tap_mkdir(at("lower2/sys"));
 	/* overlayfs's whiteout: a 0/0 character device */
 	if (mknod(at("lower1/gone"), S_IFCHR | 0600, makedev(0, 0)) < 0)
-		bail("mknod", at("lower1/gone"));
-	mkd("upper");
-	mkd("work");
+		tap_bail("mknod", at("lower1/gone"));
+	tap_mkdir(at("upper"));
+	tap_mkdir(at("work"));
 	snprintf(upper, sizeof upper, "%s", at("upper"));
 	snprintf(work, sizeof work, "%s", at("work"));
-	mkd("layers");
+	tap_mkdir(at("layers"));
 	for (int i = 0; i < TOO_MANY_LAYERS; i++) {
 		char file[PATH_MAX];
 
-		mkd(layer(i));
+		tap_mkdir(at(layer(i)));
 		snprintf(file, sizeof file, "%s/file%d", layer(i), i);
-		put(file, "x");
+		tap_put(at(file), "x");
 		snprintf(file, sizeof file, "%s/shared", layer(i));
-		put(file, layer(i));
+		tap_put(at(file), layer(i));
 	}
-	mkd("rec");
-	mkd("locked");
-	mkd("bundle/rootfs/image-data");
-	put("bundle/rootfs/image-data/file", "from the image");
-	mkd("vol");
-	mkd("vol/_data");
+	tap_mkdir(at("rec"));
+	tap_mkdir(at("locked"));
+	tap_mkdir(at("bundle/rootfs/image-data"));
+	tap_put(at("bundle/rootfs/image-data/file"), "from the image");
+	tap_mkdir(at("vol"));
+	tap_mkdir(at("vol/_data"));
 }
 
 static void learn_host(void)
@@ -203,7 +180,7 @@ static void learn_host(void)
 	int fd;
 
 	if (stat("/dev/pts", &st) < 0)
-		bail("stat", "/dev/pts");
+		tap_bail("stat", "/dev/pts");
 	host.pts_dev = st.st_dev;
 	host.kcore = access("/proc/kcore", F_OK) == 0;
 	f = fopen("/proc/self/cgroup", "re");
@@ -224,10 +201,10 @@ static void learn_host(void)
 	/* Kept open for the whole test: the console the runs bind. */
 	fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 || !ptsname(fd))
-		bail("open a pty", "/dev/ptmx");
+		tap_bail("open a pty", "/dev/ptmx");
 	snprintf(host.console, sizeof host.console, "%s", ptsname(fd));
 	if (stat(host.console, &st) < 0)
-		bail("stat", host.console);
+		tap_bail("stat", host.console);
 	host.console_rdev = st.st_rdev;
 }
 
@@ -752,7 +729,7 @@ static void write_map(pid_t pid, const char *file)
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0 0 4294967295", 14) != 14)
-		bail("write", path);
+		tap_bail("write", path);
 	close(fd);
 }
 
@@ -764,7 +741,7 @@ static int collect(int fd, struct run *r)
 	FILE *f = fdopen(fd, "r");
 
 	if (!f)
-		bail("fdopen", "pipe");
+		tap_bail("fdopen", "pipe");
 	while (fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == 'T') {
@@ -798,11 +775,11 @@ static void run(struct run *r)
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0 ||
 	    (r->userns && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0))
-		bail("pipe", r->name);
+		tap_bail("pipe", r->name);
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
-		bail("fork", r->name);
+		tap_bail("fork", r->name);
 	if (pid == 0) {
 		close(fds[0]);
 		report_fd = fds[1];
@@ -814,11 +791,11 @@ static void run(struct run *r)
 
 		close(sync[1]);
 		if (read(sync[0], &c, 1) != 1)
-			bail("sync with", r->name);
+			tap_bail("sync with", r->name);
 		write_map(pid, "uid_map");
 		write_map(pid, "gid_map");
 		if (write(sync[0], "m", 1) != 1)
-			bail("sync with", r->name);
+			tap_bail("sync with", r->name);
 		close(sync[0]);
 	}
 	checks = collect(fds[0], r);
@@ -835,7 +812,7 @@ static json_t *spec(void)
 	json_t *s = json_deep_copy(base_spec);
 
 	if (!s)
-		bail("copy", "spec");
+		tap_bail("copy", "spec");
 	return s;
 }
 
@@ -901,9 +878,9 @@ static json_t *default_config(void)
 static void prepare_rec(void)
 {
 	if (mkdir(at("rec/sub"), 0755) < 0 && errno != EEXIST)
-		bail("mkdir", at("rec/sub"));
+		tap_bail("mkdir", at("rec/sub"));
 	if (mount("tmpfs", at("rec/sub"), "tmpfs", 0, NULL) < 0)
-		bail("mount tmpfs", at("rec/sub"));
+		tap_bail("mount tmpfs", at("rec/sub"));
 }
 
 /* As systemd leaves a host: every mount shared, so what is not made
@@ -911,22 +888,22 @@ static void prepare_rec(void)
 static void prepare_shared(void)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
-		bail("make shared", "/");
+		tap_bail("make shared", "/");
 }
 
 /* A host with only the unified hierarchy, in this child's namespace. */
 static void prepare_v2(void)
 {
 	if (umount2("/sys/fs/cgroup", MNT_DETACH) < 0)
-		bail("umount", "/sys/fs/cgroup");
+		tap_bail("umount", "/sys/fs/cgroup");
 	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0)
-		bail("mount cgroup2", "/sys/fs/cgroup");
+		tap_bail("mount cgroup2", "/sys/fs/cgroup");
 }
 
 static void prepare_locked(void)
 {
 	if (mount("tmpfs", at("locked"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		bail("mount tmpfs", at("locked"));
+		tap_bail("mount tmpfs", at("locked"));
 }
 
 static void test_default(void)
@@ -1066,7 +1043,7 @@ static char *layer_list(int n)
 		len += strlen(at(layer(i))) + 1;
 	s = calloc(1, len);
 	if (!s)
-		bail("calloc", "layers");
+		tap_bail("calloc", "layers");
 	for (int i = 0; i < n; i++) {
 		if (i)
 			strcat(s, ":");
@@ -1216,7 +1193,7 @@ static void set_at(json_t *root, const char *path, const char *json_text)
 	long idx = -1;
 
 	if (!v)
-		bail("parse", json_text);
+		tap_bail("parse", json_text);
 	snprintf(buf, sizeof buf, "%s", path);
 	for (step = strtok_r(buf, ".", &save); step; step = strtok_r(NULL, ".", &save)) {
 		char *br = strchr(step, '[');
@@ -1356,6 +1333,6 @@ int main(void)
 
 	json_decref(base_spec);
 	if (nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		bail("remove", top);
+		tap_bail("remove", top);
 	return tap_done();
 }

@@ -32,32 +32,9 @@
 
 static char top[PATH_MAX];
 
-static noreturn void bail(const char *what, const char *obj)
-{
-	printf("Bail out! %s: %s: %s\n", what, obj, strerror(errno));
-	exit(1);
-}
-
 static const char *at(const char *rel)
 {
 	return tap_at(top, rel);
-}
-
-static void mkd(const char *rel)
-{
-	if (mkdir(at(rel), 0755) < 0)
-		bail("mkdir", at(rel));
-}
-
-static void put(const char *rel, const char *text)
-{
-	int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		bail("create", at(rel));
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		bail("write", at(rel));
-	close(fd);
 }
 
 static int open_root(const char *rel)
@@ -65,7 +42,7 @@ static int open_root(const char *rel)
 	int fd = open(at(rel), O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		bail("open", at(rel));
+		tap_bail("open", at(rel));
 	return fd;
 }
 
@@ -101,31 +78,31 @@ static void build(void)
 	snprintf(top, sizeof top, "%s/test-spec.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(top))
-		bail("mkdtemp", top);
-	mkd("full");
-	mkd("full/etc");
-	put("full/etc/passwd", passwd);
-	put("full/etc/group", group);
-	mkd("empty");
-	mkd("link");
-	mkd("link/etc");
-	mkd("link/outside");
-	mkd("outside");
-	put("outside/passwd", "evil:x:666:666::/evil:/bin/sh\n");
-	put("link/outside/passwd", "good:x:7:7::/good:/bin/sh\n");
+		tap_bail("mkdtemp", top);
+	tap_mkdir(at("full"));
+	tap_mkdir(at("full/etc"));
+	tap_put(at("full/etc/passwd"), passwd);
+	tap_put(at("full/etc/group"), group);
+	tap_mkdir(at("empty"));
+	tap_mkdir(at("link"));
+	tap_mkdir(at("link/etc"));
+	tap_mkdir(at("link/outside"));
+	tap_mkdir(at("outside"));
+	tap_put(at("outside/passwd"), "evil:x:666:666::/evil:/bin/sh\n");
+	tap_put(at("link/outside/passwd"), "good:x:7:7::/good:/bin/sh\n");
 	if (symlink("/../../outside/passwd", at("link/etc/passwd")) < 0)
-		bail("symlink", at("link/etc/passwd"));
-	mkd("fifo");
-	mkd("fifo/etc");
+		tap_bail("symlink", at("link/etc/passwd"));
+	tap_mkdir(at("fifo"));
+	tap_mkdir(at("fifo/etc"));
 	if (mkfifo(at("fifo/etc/passwd"), 0644) < 0)
-		bail("mkfifo", at("fifo/etc/passwd"));
-	mkd("long");
-	mkd("long/etc");
+		tap_bail("mkfifo", at("fifo/etc/passwd"));
+	tap_mkdir(at("long"));
+	tap_mkdir(at("long/etc"));
 	memset(longline, 'a', sizeof longline - 2);
 	longline[sizeof longline - 2] = '\n';
 	longline[sizeof longline - 1] = '\0';
-	put("long/etc/passwd", longline);
-	mkd("bundle");
+	tap_put(at("long/etc/passwd"), longline);
+	tap_mkdir(at("bundle"));
 }
 
 /* ---- users --------------------------------------------------------------- */
@@ -240,7 +217,7 @@ static json_t *parse(const char *doc)
 	json_t *v = json_loads(doc, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, NULL);
 
 	if (!v)
-		bail("parse test JSON", doc);
+		tap_bail("parse test JSON", doc);
 	return v;
 }
 
@@ -598,7 +575,7 @@ static int count_entries(const char *dir)
 	struct dirent *de;
 
 	if (!d)
-		bail("opendir", dir);
+		tap_bail("opendir", dir);
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
@@ -636,7 +613,7 @@ static void test_write(void)
 
 	pid = fork();
 	if (pid < 0)
-		bail("fork", "reader");
+		tap_bail("fork", "reader");
 	if (pid == 0) {
 		for (int i = 0; i < 2000; i++) {
 			json_t *v = c_json_load_file(path, 1 << 20, NULL);
@@ -649,7 +626,7 @@ static void test_write(void)
 	for (int i = 0; i < 200 && !bad; i++)
 		bad = c_spec_write(bundle, i % 2 ? small : big, &e) < 0;
 	if (waitpid(pid, &status, 0) < 0)
-		bail("waitpid", "reader");
+		tap_bail("waitpid", "reader");
 	ok(!bad && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	   "write: a concurrent reader always sees a whole file");
 	ok(count_entries(bundle) == 1, "write: no temp files left behind");

@@ -41,12 +41,6 @@
 static char top[PATH_MAX];
 static bool root, xattrs;
 
-static noreturn void bail(const char *what, const char *obj)
-{
-	printf("Bail out! %s: %s: %s\n", what, obj, strerror(errno));
-	exit(1);
-}
-
 static const char *at(const char *rel)
 {
 	return tap_at(top, rel);
@@ -55,7 +49,7 @@ static const char *at(const char *rel)
 static void mkd(const char *rel, mode_t mode)
 {
 	if (mkdir(at(rel), 0700) < 0 || chmod(at(rel), mode) < 0)
-		bail("mkdir", at(rel));
+		tap_bail("mkdir", at(rel));
 }
 
 static void put(const char *rel, const char *text, mode_t mode)
@@ -64,7 +58,7 @@ static void put(const char *rel, const char *text, mode_t mode)
 
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
 	    fchmod(fd, mode) < 0)
-		bail("create", at(rel));
+		tap_bail("create", at(rel));
 	close(fd);
 }
 
@@ -73,13 +67,13 @@ static void set_mtime(const char *rel, time_t t)
 	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
 
 	if (utimensat(AT_FDCWD, at(rel), ts, AT_SYMLINK_NOFOLLOW) < 0)
-		bail("utimensat", at(rel));
+		tap_bail("utimensat", at(rel));
 }
 
 static void own(const char *rel, uid_t uid, gid_t gid)
 {
 	if (root && lchown(at(rel), uid, gid) < 0)
-		bail("chown", at(rel));
+		tap_bail("chown", at(rel));
 }
 
 static char *read_text(const char *rel)
@@ -143,7 +137,7 @@ static void build(void)
 	snprintf(top, sizeof top, "%s/test-volume.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(top))
-		bail("mkdtemp", top);
+		tap_bail("mkdtemp", top);
 	mkd("src", 0750);
 	put("src/f", "file f\n", 0640);
 	xattrs = setxattr(at("src/f"), "user.c-tools.test", "kept", 4, 0) == 0;
@@ -151,29 +145,29 @@ static void build(void)
 	put("src/empty", "", 0644);
 	fd = open(at("src/big"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		bail("create", at("src/big"));
+		tap_bail("create", at("src/big"));
 	for (size_t i = 0; i < BIG_SIZE / sizeof big; i++) {
 		memset(big, 'a' + (int)(i % 26), sizeof big);
 		if (write(fd, big, sizeof big) != (ssize_t)sizeof big)
-			bail("write", at("src/big"));
+			tap_bail("write", at("src/big"));
 	}
 	close(fd);
 	mkd("src/sub", 0700);
 	mkd("src/sub/deep", 0755);
 	put("src/sub/deep/g", "deep g\n", 0600);
 	if (link(at("src/f"), at("src/hard")) < 0 || link(at("src/f"), at("src/sub/hard2")) < 0)
-		bail("link", at("src/f"));
+		tap_bail("link", at("src/f"));
 	if (symlink("f", at("src/link")) < 0 || symlink("/etc/passwd", at("src/abs")) < 0)
-		bail("symlink", at("src/link"));
+		tap_bail("symlink", at("src/link"));
 	if (mkfifo(at("src/fifo"), 0600) < 0)
-		bail("mkfifo", at("src/fifo"));
+		tap_bail("mkfifo", at("src/fifo"));
 	if (root && (mknod(at("src/null"), S_IFCHR | 0666, makedev(1, 3)) < 0 ||
 		     chmod(at("src/null"), 0666) < 0))
-		bail("mknod", at("src/null"));
+		tap_bail("mknod", at("src/null"));
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", at("src/sock"));
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof sa) < 0)
-		bail("bind", at("src/sock"));
+		tap_bail("bind", at("src/sock"));
 	close(s);
 	own("src", 1000, 1000);
 	own("src/f", 1000, 1001);
@@ -186,7 +180,7 @@ static void build(void)
 	if (root) {
 		mkd("src/mnt", 0755);
 		if (mount("tmpfs", at("src/mnt"), "tmpfs", 0, "mode=0711") < 0)
-			bail("mount tmpfs", at("src/mnt"));
+			tap_bail("mount tmpfs", at("src/mnt"));
 		put("src/mnt/other-fs", "not copied", 0644);
 		set_mtime("src", 1600000000);
 	}
@@ -205,7 +199,7 @@ static void build(void)
 	mkd("outside", 0755);
 	put("outside/secret", "host secret", 0600);
 	if (symlink(at("outside"), at("root/esc")) < 0)
-		bail("symlink", at("root/esc"));
+		tap_bail("symlink", at("root/esc"));
 	mkd("vols", 0700);
 }
 
@@ -232,7 +226,7 @@ static void test_copy(void)
 	int r;
 
 	if (src < 0 || topfd < 0)
-		bail("open", top);
+		tap_bail("open", top);
 	r = c_copy_tree(src, topfd, "dst", "/src", &e);
 	if (!ok(r == 0, "copy the tree")) {
 		tap_err_has(&e, "");
@@ -301,16 +295,16 @@ static void test_copy_error(void)
 	}
 	mkd("small", 0755);
 	if (mount("tmpfs", at("small"), "tmpfs", 0, "size=256k") < 0)
-		bail("mount tmpfs", at("small"));
+		tap_bail("mount tmpfs", at("small"));
 	small = open(at("small"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (small < 0)
-		bail("open", at("small"));
+		tap_bail("open", at("small"));
 	ok(c_copy_tree(src, small, "dst", "/src", &e) < 0 &&
 		   tap_err_has(&e, "copy: /src/big: No space left on device"),
 	   "out of space: the error names the file");
 	/* room again for test_fill_error() */
 	if (nftw(at("small/dst"), rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		bail("remove", at("small/dst"));
+		tap_bail("remove", at("small/dst"));
 }
 
 /* ---- c_volume_fill ---------------------------------------------------------------- */
@@ -321,7 +315,7 @@ static int fill(const char *name, const char *rel, c_err **e)
 	char data[64];
 
 	if (rootfd < 0)
-		bail("open", at("root"));
+		tap_bail("open", at("root"));
 	snprintf(data, sizeof data, "vols/%s/_data", name);
 	return c_volume_fill(name, at(data), rootfd, rel, e);
 }
@@ -334,7 +328,7 @@ static void test_fill(void)
 	c_err *e = NULL;
 
 	if (src < 0 || rootdir < 0 || c_copy_tree(src, rootdir, "data", "/src", &e) < 0)
-		bail("copy the tree into", at("root/data"));
+		tap_bail("copy the tree into", at("root/data"));
 
 	new_volume("v1");
 	ok(fill("v1", "data", &e) == 0 && !strcmp(read_text("vols/v1/_data/f"), "file f\n") &&
@@ -346,7 +340,7 @@ static void test_fill(void)
 	   "beside _data only the lock file: no temp copy left");
 
 	if (unlink(at("vols/v1/_data/f")) < 0)
-		bail("unlink", at("vols/v1/_data/f"));
+		tap_bail("unlink", at("vols/v1/_data/f"));
 	put("vols/v1/_data/mine", "mine", 0644);
 	lst("vols/v1/_data", &a);
 	ok(fill("v1", "data", &e) == 0 && !lst("vols/v1/_data/f", &b) &&
@@ -391,7 +385,7 @@ static void test_race(void)
 	for (int i = 0; i < RACERS; i++) {
 		pids[i] = fork();
 		if (pids[i] < 0)
-			bail("fork", "racer");
+			tap_bail("fork", "racer");
 		if (pids[i] == 0) {
 			c_err *e = NULL;
 
@@ -423,7 +417,7 @@ static void test_fill_error(void)
 	}
 	if (mkdir(at("small/vols"), 0700) < 0 || mkdir(at("small/vols/full"), 0755) < 0 ||
 	    mkdir(at("small/vols/full/_data"), 0755) < 0)
-		bail("mkdir", at("small/vols/full/_data"));
+		tap_bail("mkdir", at("small/vols/full/_data"));
 	{
 		_cleanup_close_ int rootfd = open(at("root"), O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -442,7 +436,7 @@ int main(void)
 	root = geteuid() == 0;
 	/* The tmpfs mounts stay in a namespace of our own. */
 	if (root && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0))
-		bail("unshare", "mount namespace");
+		tap_bail("unshare", "mount namespace");
 	build();
 	test_copy();
 	test_copy_error();
@@ -450,8 +444,8 @@ int main(void)
 	test_race();
 	test_fill_error();
 	if (root && (umount2(at("src/mnt"), MNT_DETACH) < 0 || umount2(at("small"), MNT_DETACH) < 0))
-		bail("umount", top);
+		tap_bail("umount", top);
 	if (nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		bail("remove", top);
+		tap_bail("remove", top);
 	return tap_done();
 }
