@@ -149,12 +149,11 @@ seccomp_note=$(python3 - "$bundle" "$seccomp_json" <<-'PY'
 	sys.dont_write_bytecode = True
 	sys.path.insert(0, "bench/lib")
 	import ociseccomp
-	out = ociseccomp.convert(json.load(open(profile)), cfg["process"]["capabilities"]["bounding"])
-	cfg["linux"]["seccomp"] = out
+	counts = ociseccomp.apply(cfg, profile)
 	json.dump(cfg, open(bundle + "/config.json", "w"))
 	print("c-run's default profile (docker's); runc: %s (%d syscall names in %d rules) as "
 	      "linux.seccomp; podman: that file itself"
-	      % ((profile,) + ociseccomp.counts(out)))
+	      % ((profile,) + counts))
 	PY
 )
 

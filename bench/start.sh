@@ -154,12 +154,11 @@ seccomp_note=$(python3 - "$bundle" "$bundle_oci" "$bundle_exit0" "$bundle_nosec"
 	sys.dont_write_bytecode = True
 	sys.path.insert(0, "bench/lib")
 	import ociseccomp
-	out = ociseccomp.convert(json.load(open(profile)), cfg["process"]["capabilities"]["bounding"])
-	cfg["linux"]["seccomp"] = out
+	counts = ociseccomp.apply(cfg, profile)
 	json.dump(cfg, open(oci + "/config.json", "w"))
 	print("%s (%d syscall names in %d rules) as linux.seccomp for runc and crun; "
 	      "c-run's built-in default (docker's) through its annotation"
-	      % ((profile,) + ociseccomp.counts(out)))
+	      % ((profile,) + counts))
 	PY
 )
 

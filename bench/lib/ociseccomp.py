@@ -3,6 +3,7 @@
 linux.seccomp, as docker converts it: the rules for this machine's
 architecture and for the capabilities the container has.  Used by the
 benches that give runc and crun the profile c-run applies by default."""
+import json
 import platform
 
 
@@ -36,6 +37,10 @@ def convert(profile, caps):
     return out
 
 
-def counts(seccomp):
-    """(syscall names, rules) of an OCI seccomp object, for the benches' notes."""
-    return sum(len(r["names"]) for r in seccomp["syscalls"]), len(seccomp["syscalls"])
+def apply(cfg, profile_path):
+    """cfg (a runtime config) gets the profile at profile_path as its
+    linux.seccomp; returns (syscall names, rules), for the benches' notes."""
+    with open(profile_path) as f:
+        out = convert(json.load(f), cfg["process"]["capabilities"]["bounding"])
+    cfg["linux"]["seccomp"] = out
+    return sum(len(r["names"]) for r in out["syscalls"]), len(out["syscalls"])
