@@ -109,12 +109,6 @@ static int run_exec(const struct c_state *s, const struct c_exec_opts *eo, bool 
 	return rc < 0 ? -1 : c_container_exit_code(wstatus);
 }
 
-static void push(struct c_strv *sv, const char *v)
-{
-	if (c_strv_push(sv, v) < 0)
-		c_die_usage("out of memory");
-}
-
 int main(int argc, char **argv)
 {
 	_cleanup_free_ char *root = c_state_default_root();
@@ -142,7 +136,7 @@ int main(int argc, char **argv)
 		case 't': eo.tty = true; break;
 		case 'u': eo.user = optarg; break;
 		case 'w': eo.workdir = optarg; break;
-		case 'e': push(&eo.env, optarg); break;
+		case 'e': c_strv_push(&eo.env, optarg); break;
 		case OPT_PRIVILEGED: eo.privileged = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case OPT_VERSION: puts("c-attach " C_TOOLS_VERSION); return 0;

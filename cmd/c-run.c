@@ -689,12 +689,6 @@ static void parse_log_opt(struct run_args *a, const char *opt)
 	}
 }
 
-static void push(struct c_strv *sv, const char *s)
-{
-	if (c_strv_push(sv, s) < 0)
-		c_die_usage("out of memory");
-}
-
 static void parse_run(int argc, char **argv, struct run_args *a)
 {
 	c_err *err = NULL;
@@ -712,13 +706,13 @@ static void parse_run(int argc, char **argv, struct run_args *a)
 		case OPT_LOG_OPT: parse_log_opt(a, optarg); break;
 		case 't': a->o.tty = true; break;
 		case 'i': a->so.stdin_open = true; break;
-		case 'e': push(&a->o.env, optarg); break;
+		case 'e': c_strv_push(&a->o.env, optarg); break;
 		case 'w': a->o.workdir = optarg; break;
 		case 'u': a->o.user = optarg; break;
 		case OPT_HOSTNAME: a->o.hostname = optarg; break;
 		case OPT_ENTRYPOINT: a->o.entrypoint = optarg; break;
-		case 'v': push(&a->o.volumes, optarg); break;
-		case OPT_TMPFS: push(&a->o.tmpfs, optarg); break;
+		case 'v': c_strv_push(&a->o.volumes, optarg); break;
+		case OPT_TMPFS: c_strv_push(&a->o.tmpfs, optarg); break;
 		case OPT_READ_ONLY: a->o.read_only = true; break;
 		case OPT_NETWORK: a->o.network = optarg; break;
 		case 'm': a->o.memory = optarg; break;
@@ -727,11 +721,11 @@ static void parse_run(int argc, char **argv, struct run_args *a)
 		case OPT_CPU_SHARES: a->o.cpu_shares = optarg; break;
 		case OPT_CPUSET: a->o.cpuset_cpus = optarg; break;
 		case OPT_PIDS: a->o.pids_limit = optarg; break;
-		case OPT_ULIMIT: push(&a->o.ulimits, optarg); break;
-		case OPT_CAP_ADD: push(&a->o.cap_add, optarg); break;
-		case OPT_CAP_DROP: push(&a->o.cap_drop, optarg); break;
+		case OPT_ULIMIT: c_strv_push(&a->o.ulimits, optarg); break;
+		case OPT_CAP_ADD: c_strv_push(&a->o.cap_add, optarg); break;
+		case OPT_CAP_DROP: c_strv_push(&a->o.cap_drop, optarg); break;
 		case OPT_PRIVILEGED: a->o.privileged = true; break;
-		case OPT_SECURITY: push(&a->o.security_opts, optarg); break;
+		case OPT_SECURITY: c_strv_push(&a->o.security_opts, optarg); break;
 		case OPT_INIT: a->init = true; break;
 		case OPT_TIMEOUT:
 			a->so.timeout = (unsigned)c_cli_int("--timeout", optarg, 1, 1L << 30);

@@ -13,16 +13,15 @@
 #include "rootfs.h"
 #include "state.h"
 
-int c_strv_push(struct c_strv *sv, const char *s)
+void c_strv_push(struct c_strv *sv, const char *s)
 {
 	const char **v = realloc(sv->v, (sv->n + 2) * sizeof *v);
 
 	if (!v)
-		return -1;
+		c_die_usage("out of memory");
 	v[sv->n++] = s;
 	v[sv->n] = NULL;
 	sv->v = v;
-	return 0;
 }
 
 void c_strv_free(struct c_strv *sv)

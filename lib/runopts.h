@@ -61,8 +61,9 @@ struct c_runopts {
 	bool tty, read_only, privileged;
 };
 
-/* Append to a c_strv (its array grows); for option parsing. */
-int c_strv_push(struct c_strv *sv, const char *s);
+/* Append to a c_strv (its array grows); for option parsing, so running
+ * out of memory ends the program as a command-line error would. */
+void c_strv_push(struct c_strv *sv, const char *s);
 void c_strv_free(struct c_strv *sv);
 
 /* -e's rule on process.env: K=V set (replacing K), K alone taken from this
