@@ -18,7 +18,6 @@
 #include "json.h"
 #include "logfile.h"
 #include "state.h"
-#include "store.h"
 #include "supervise.h"
 
 static const char usage[] =
@@ -78,13 +77,11 @@ static const struct option options[] = {
 static int run_exec(const struct c_state *s, const struct c_exec_opts *eo, bool interactive,
 		    c_err **err)
 {
-	_cleanup_free_ char *store_root = c_store_default_root(), *cache = NULL;
 	_cleanup_json_ json_t *config = NULL;
 	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct c_spawn_opts so = { .stdio = { interactive ? -1 : devnull, -1, -1 } };
 	struct c_supervise_opts sup = { .pty = -1, .stdin_open = interactive, .grace = 10,
 					.stop_signal = SIGTERM };
-	struct c_container *c;
 	bool timed_out;
 	int wstatus = 0, rc;
 	sigset_t set;
@@ -92,16 +89,12 @@ static int run_exec(const struct c_state *s, const struct c_exec_opts *eo, bool 
 
 	if (devnull < 0)
 		return c_err_sys(err, "open", "/dev/null");
-	if (store_root && asprintf(&cache, "%s/cache", store_root) < 0)
-		cache = NULL;
 	config = c_exec_config(s->dir, s->pid, eo, err);
-	c = config ? c_container_prepare_exec(config, s->id, cache, err) : NULL;
-	if (!c)
+	if (!config)
 		return -1;
 	c_supervise_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	rc = c_container_exec(c, s->pid, s->cgroup, &so, &pid, &sup.pty, err);
-	c_container_free(c);
+	rc = c_exec_start(s, config, &so, &pid, &sup.pty, err);
 	if (rc == 0)
 		rc = c_supervise(pid, &sup, &wstatus, &timed_out, err);
 	if (sup.pty >= 0)

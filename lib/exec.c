@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "json.h"
 #include "passwd.h"
 #include "spec.h"
+#include "store.h"
 
 #define CONFIG_MAX (4 << 20)
 
@@ -73,12 +76,89 @@ static int set_all_caps(json_t *process, c_err **err)
 	return caps && json_object_set_new(process, "capabilities", caps) == 0 ? 0 : oom(err);
 }
 
+/* runc exec --cap: each one added to the sets a process can use it from. */
+static int add_caps(json_t *process, const struct c_strv *caps, c_err **err)
+{
+	static const char *const sets[] = { "bounding", "effective", "permitted" };
+	json_t *all = json_object_get(process, "capabilities");
+
+	if (!caps->n)
+		return 0;
+	if (!all && json_object_set_new(process, "capabilities", all = json_object()) < 0)
+		return oom(err);
+	for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+		json_t *set = json_object_get(all, sets[k]);
+
+		if (!set && json_object_set_new(all, sets[k], set = json_array()) < 0)
+			return oom(err);
+		for (size_t i = 0; i < caps->n; i++)
+			if (json_array_append_new(set, json_string(caps->v[i])) < 0)
+				return oom(err);
+	}
+	return 0;
+}
+
+static int add_groups(json_t *process, const struct c_strv *groups, c_err **err)
+{
+	json_t *user = json_object_get(process, "user"), *gids;
+
+	if (!groups->n)
+		return 0;
+	if (!json_is_object(user))
+		return c_err_new(err, C_EXIT_DATA, 0, "--additional-gids: the process has no user");
+	gids = json_object_get(user, "additionalGids");
+	if (!gids && json_object_set_new(user, "additionalGids", gids = json_array()) < 0)
+		return oom(err);
+	for (size_t i = 0; i < groups->n; i++) {
+		char *end;
+		unsigned long gid;
+
+		errno = 0;
+		gid = strtoul(groups->v[i], &end, 10);
+		if (!*groups->v[i] || *end || errno || gid > UINT32_MAX - 1)
+			return c_err_new(err, C_EXIT_USAGE, 0,
+					 "--additional-gids \"%s\": expected a group number",
+					 groups->v[i]);
+		if (json_array_append_new(gids, json_integer((json_int_t)gid)) < 0)
+			return oom(err);
+	}
+	return 0;
+}
+
+/* The process to start: the one given whole, or the container's with the
+ * command given. */
+static json_t *base_process(const json_t *applied, const struct c_exec_opts *o, c_err **err)
+{
+	json_t *process, *args;
+
+	if (o->process) {
+		if (!json_is_object(o->process)) {
+			c_err_new(err, C_EXIT_DATA, 0, "process: expected an object");
+			return NULL;
+		}
+		process = json_deep_copy(o->process);
+		if (!process)
+			oom(err);
+		return process;
+	}
+	process = json_deep_copy(json_object_get(applied, "process"));
+	args = json_array();
+	if (!process || !args || json_object_set_new(process, "args", args) < 0) {
+		json_decref(process);
+		oom(err);
+		return NULL;
+	}
+	for (const char *const *a = o->cmd; *a; a++)
+		json_array_append_new(args, json_string(*a));
+	return process;
+}
+
 json_t *c_exec_config(const char *state_dir, pid_t pid, const struct c_exec_opts *o,
 		      c_err **err)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_json_ json_t *applied = NULL, *out = NULL;
-	json_t *process, *args, *seccomp, *annotations;
+	json_t *process, *seccomp, *annotations;
 
 	if (asprintf(&path, "%s/config.json", state_dir) < 0) {
 		path = NULL;
@@ -88,17 +168,14 @@ json_t *c_exec_config(const char *state_dir, pid_t pid, const struct c_exec_opts
 	applied = c_json_load_file(path, CONFIG_MAX, err);
 	if (!applied)
 		return NULL;
-	process = json_deep_copy(json_object_get(applied, "process"));
-	args = json_array();
 	out = json_object();
-	if (!process || !args || !out || json_object_set_new(out, "process", process) < 0 ||
-	    json_object_set_new(process, "args", args) < 0) {
-		json_decref(args);
+	if (!out) {
 		oom(err);
 		return NULL;
 	}
-	for (const char *const *a = o->cmd; *a; a++)
-		json_array_append_new(args, json_string(*a));
+	process = base_process(applied, o, err);
+	if (!process || json_object_set_new(out, "process", process) < 0)
+		return NULL;
 	seccomp = json_object_get(json_object_get(applied, "linux"), "seccomp");
 	annotations = json_object_get(applied, "annotations");
 	if ((seccomp && json_object_set_new(out, "linux", json_pack("{s:O}", "seccomp", seccomp)) < 0) ||
@@ -115,10 +192,29 @@ json_t *c_exec_config(const char *state_dir, pid_t pid, const struct c_exec_opts
 	}
 	if (o->workdir)
 		json_object_set_new(process, "cwd", json_string(o->workdir));
-	json_object_set_new(process, "terminal", json_boolean(o->tty));
+	/* a whole process says itself whether it has a terminal */
+	if (o->tty || !o->process)
+		json_object_set_new(process, "terminal", json_boolean(o->tty));
+	if (o->no_new_privs)
+		json_object_set_new(process, "noNewPrivileges", json_true());
 	if ((o->user && set_user(process, pid, o->user, err) < 0) ||
 	    (o->privileged && set_all_caps(process, err) < 0) ||
+	    add_caps(process, &o->caps, err) < 0 || add_groups(process, &o->groups, err) < 0 ||
 	    c_runopts_set_env(process, &o->env, err) < 0)
 		return NULL;
 	return c_steal_ptr(&out);
+}
+
+int c_exec_start(const struct c_state *s, json_t *config, const struct c_spawn_opts *so,
+		 pid_t *pid, int *pty, c_err **err)
+{
+	_cleanup_free_ char *cache = c_store_cache_dir();
+	struct c_container *c = c_container_prepare_exec(config, s->id, cache, err);
+	int rc;
+
+	if (!c)
+		return -1;
+	rc = c_container_exec(c, s->pid, s->cgroup, so, pid, pty, err);
+	c_container_free(c);
+	return rc;
 }

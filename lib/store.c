@@ -46,6 +46,14 @@ char *c_store_default_root(void)
 	return asprintf(&out, "%s/.local/share/c-tools", home) < 0 ? NULL : out;
 }
 
+char *c_store_cache_dir(void)
+{
+	_cleanup_free_ char *root = c_store_default_root();
+	char *out;
+
+	return root && asprintf(&out, "%s/cache", root) >= 0 ? out : NULL;
+}
+
 static int mkdir_p(const char *path, c_err **err)
 {
 	_cleanup_free_ char *p = strdup(path);

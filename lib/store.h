@@ -48,6 +48,10 @@ struct c_store;
  * ${XDG_DATA_HOME:-$HOME/.local/share}/c-tools.  Caller frees. */
 char *c_store_default_root(void);
 
+/* Where compiled seccomp filters are kept: the default root's cache/.
+ * Caller frees; NULL (no root known, or no memory) means no cache. */
+char *c_store_cache_dir(void);
+
 /* Open the store at root (NULL: the default), creating the layout when
  * missing. */
 struct c_store *c_store_open(const char *root, c_err **err);
