@@ -15,20 +15,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "container.h"
 #include "err.h"
+#include "exec.h"
 #include "file.h"
+#include "hooks.h"
 #include "json.h"
 #include "logfile.h"
 #include "run.h"
+#include "rootfs.h"
 #include "runopts.h"
+#include "seccomp.h"
+#include "spec.h"
 #include "state.h"
 #include "store.h"
 #include "supervise.h"
 #include "timefmt.h"
+#include "tty.h"
 #include "unpack.h"
 
 static const char usage[] =
@@ -277,26 +284,121 @@ static const struct option ps_options[] = {
 	{ "all", no_argument, NULL, 'a' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-trunc", no_argument, NULL, 'T' },
+	{ "format", required_argument, NULL, 'f' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* docker's ps: the running containers, or all with -a. */
+/* One line of runc's ps table: uid, pid, ppid, the command line. */
+static void print_proc(pid_t pid)
+{
+	_cleanup_free_ char *status = NULL, *cmdline = NULL;
+	char path[64];
+	long uid = -1, ppid = -1;
+	size_t len = 0;
+	c_err *e = NULL;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if (c_read_file(path, 1 << 16, &status, &len, &e) == 0) {
+		const char *u = strstr(status, "\nUid:"), *pp = strstr(status, "\nPPid:");
+
+		uid = u ? strtol(u + 5, NULL, 10) : -1;
+		ppid = pp ? strtol(pp + 6, NULL, 10) : -1;
+	}
+	c_err_free(&e);
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	len = 0;
+	if (c_read_file(path, 1 << 16, &cmdline, &len, &e) == 0)
+		for (size_t i = 0; i + 1 < len; i++)
+			if (!cmdline[i])
+				cmdline[i] = ' ';
+	c_err_free(&e);
+	printf("%-8ld %-8d %-8ld %s\n", uid, (int)pid, ppid, len ? cmdline : "");
+}
+
+/* runc's ps: the processes of one container, from its cgroup, as a table
+ * (uid, pid, ppid and command line, read off /proc) or a JSON array of
+ * pids. */
+static int oci_ps(const char *what, bool json, c_err **err)
+{
+	_cleanup_free_ char *procs = NULL, *path = NULL;
+	struct c_cgroup *cg = NULL;
+	const char *dir = NULL;
+	struct c_state s;
+	size_t len;
+	int rc = -1;
+
+	if (c_state_load(state_root, what, &s, err) < 0)
+		return -1;
+	if (c_state_status(&s) == C_STATUS_STOPPED || !s.cgroup) {
+		c_err_new(err, C_EXIT_FAIL, 0, "container %s is not running", s.id);
+		goto out;
+	}
+	cg = c_cgroup_open(s.cgroup, err);
+	if (!cg)
+		goto out;
+	/* any hierarchy has every process: v1's pids (or another), v2's one */
+	for (const char *const *k = (const char *const[]){ "pids", "memory", "cpu", "devices", NULL };
+	     *k && !dir; k++)
+		dir = c_cgroup_dir(cg, *k);
+	if (!dir || asprintf(&path, "%s/cgroup.procs", dir) < 0 ||
+	    c_read_file(path, 1 << 20, &procs, &len, err) < 0) {
+		if (!*err)
+			c_err_new(err, C_EXIT_FAIL, 0, "container %s: no cgroup to list", s.id);
+		goto out;
+	}
+	if (json)
+		putchar('[');
+	else
+		printf("%-8s %-8s %-8s %s\n", "UID", "PID", "PPID", "CMD");
+	for (char *p = procs, *end, *sep = ""; *p; p = end + (*end != 0)) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (json) {
+			printf("%s%ld", sep, pid);
+			sep = ",";
+		} else {
+			print_proc((pid_t)pid);
+		}
+	}
+	if (json)
+		puts("]");
+	rc = 0;
+out:
+	c_cgroup_free(cg);
+	c_state_clear(&s);
+	return rc;
+}
+
+/* docker's ps: the running containers, or all with -a; with a container,
+ * runc's ps. */
 static int cmd_ps(int argc, char **argv, c_err **err)
 {
 	bool all = false, quiet = false, full = false;
+	const char *format = NULL;
 	struct c_state *list;
 	size_t n;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":aq", ps_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":aqf:", ps_options, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
 		case 'q': quiet = true; break;
 		case 'T': full = true; break;
+		case 'f': format = optarg; break;
 		default: c_cli_bad_option(c, argc, argv);
 		}
 	}
+	if (format && strcmp(format, "table") && strcmp(format, "json"))
+		c_die_usage("ps --format \"%s\": expected table or json", format);
+	if (argc - optind > 1)
+		c_die_usage("ps: expected one container (ps options are not passed on)");
+	if (argc - optind == 1)
+		return oci_ps(argv[optind], format && !strcmp(format, "json"), err);
+	if (format)
+		c_die_usage("ps --format goes with a container");
 	if (c_state_list(state_root, &list, &n, err) < 0)
 		return -1;
 	if (!quiet)
@@ -337,30 +439,6 @@ static json_t *load_spec(const char *bundle, c_err **err)
 	return c_json_load_file(path, 4 << 20, err);
 }
 
-static int send_console(const char *socket_path, int pty, c_err **err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, name[] = "/dev/ptmx";
-	struct iovec iov = { name, sizeof name - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (strlen(socket_path) >= sizeof sa.sun_path)
-		return c_err_new(err, C_EXIT_USAGE, 0, "console socket %s: path too long",
-				 socket_path);
-	strcpy(sa.sun_path, socket_path);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &pty, sizeof pty);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-		return c_err_sys(err, "console socket", socket_path);
-	return 0;
-}
-
 static int write_pid_file(const char *path, pid_t pid, c_err **err)
 {
 	char buf[32];
@@ -380,6 +458,70 @@ static const struct option create_options[] = {
 	{ "detach", no_argument, NULL, 'd' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The config as applied, saved beside the state: its hooks run at start
+ * and delete.  NULL when there is none (a container c-run is removing). */
+static json_t *saved_config(const struct c_state *s)
+{
+	_cleanup_free_ char *path = NULL;
+	c_err *e = NULL;
+	json_t *config;
+
+	if (asprintf(&path, "%s/config.json", s->dir) < 0)
+		return NULL;
+	config = c_json_load_file(path, 4 << 20, &e);
+	c_err_free(&e);
+	return config;
+}
+
+/* Hooks of a kind whose failure the spec makes a warning only. */
+static void hooks_warn(const json_t *config, const char *kind, const struct c_state *s)
+{
+	_cleanup_json_ json_t *state = c_state_oci(s);
+	c_err *e = NULL;
+
+	if (state && c_hooks_run(config, kind, state, s->pid, &e) < 0) {
+		c_err_wrap(&e, "warning: container %s", s->id);
+		c_err_print(e);
+		c_err_free(&e);
+	}
+}
+
+/* Hooks of a kind whose failure ends the container. */
+static int hooks_must(const json_t *config, const char *kind, const struct c_state *s,
+		      c_err **err)
+{
+	_cleanup_json_ json_t *state = c_state_oci(s);
+
+	if (!state)
+		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "state of %s", s->id);
+	if (c_hooks_run(config, kind, state, s->pid, err) < 0)
+		return c_err_wrap(err, "container %s", s->id);
+	return 0;
+}
+
+/* start: the startContainer hooks, the command let go through the exec
+ * fifo, the poststart hooks.  A failing startContainer hook kills the
+ * container. */
+static int start_container(const struct c_state *s, const json_t *config, c_err **err)
+{
+	_cleanup_free_ char *fifo = NULL;
+	_cleanup_close_ int fd = -1;
+	char byte;
+
+	if (hooks_must(config, "startContainer", s, err) < 0) {
+		kill(s->pid, SIGKILL);
+		return -1;
+	}
+	if (asprintf(&fifo, "%s/exec.fifo", s->dir) < 0)
+		fifo = NULL;
+	fd = fifo ? open(fifo, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || read(fd, &byte, 1) != 1)
+		return c_err_sys(err, "start", s->id);
+	unlink(fifo);
+	hooks_warn(config, "poststart", s);
+	return 0;
+}
 
 /* create, and run (create, start, wait, delete). */
 static int oci_create(int argc, char **argv, bool run, c_err **err)
@@ -416,12 +558,16 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 	spec = load_spec(abs_bundle, err);
 	if (!spec)
 		return -1;
+	if (c_hooks_check(spec, err) < 0)
+		return -1;
 	l.spec = spec;
 	l.bundle = abs_bundle;
 	l.st.id = strdup(argv[optind]);
 	l.st.bundle = strdup(abs_bundle);
 	l.st.annotations = json_incref(json_object_get(spec, "annotations"));
-	if ((!run || detach) && asprintf(&fifo, "%s/%s/exec.fifo", state_root, argv[optind]) >= 0)
+	/* run waits at the fifo too when there are hooks to run before start */
+	if ((!run || detach || c_hooks_any(spec)) &&
+	    asprintf(&fifo, "%s/%s/exec.fifo", state_root, argv[optind]) >= 0)
 		l.so.exec_fifo = fifo;
 	c_supervise_signals(&set);
 	if (run && !detach)
@@ -430,12 +576,18 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 		goto fail;
 	if (pid_file && write_pid_file(pid_file, l.st.pid, err) < 0)
 		goto fail;
-	if (l.pty >= 0 && console && send_console(console, l.pty, err) < 0)
+	if (l.pty >= 0 && console && c_tty_send_console(console, l.pty, err) < 0)
+		goto fail;
+	if (hooks_must(spec, "prestart", &l.st, err) < 0 ||
+	    hooks_must(spec, "createRuntime", &l.st, err) < 0 ||
+	    hooks_must(spec, "createContainer", &l.st, err) < 0)
 		goto fail;
 	if (!run || detach) {
 		rc = 0;
 		goto out;
 	}
+	if (l.so.exec_fifo && start_container(&l.st, spec, err) < 0)
+		goto fail;
 	so.pty = l.pty;
 	so.stdin_open = true;
 	rc = c_run_foreground(&l, &so, err);
@@ -444,6 +596,7 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 
 		c_run_remove(state_root, &l.st, &e);
 		c_err_free(&e);
+		hooks_warn(spec, "poststop", &l.st);
 	}
 	goto out;
 fail:
@@ -464,30 +617,20 @@ out:
 
 static int oci_start(int argc, char **argv, c_err **err)
 {
+	_cleanup_json_ json_t *config = NULL;
 	struct c_state s;
-	_cleanup_free_ char *fifo = NULL;
-	_cleanup_close_ int fd = -1;
-	char byte;
-	int rc = 0;
+	int rc;
 
 	if (argc != 2)
 		c_die_usage("start: expected a container id");
 	if (c_state_load(state_root, argv[1], &s, err) < 0)
 		return -1;
-	if (c_state_status(&s) != C_STATUS_CREATED) {
+	config = saved_config(&s);
+	if (c_state_status(&s) != C_STATUS_CREATED)
 		rc = c_err_new(err, C_EXIT_FAIL, 0, "container %s is %s, not created", s.id,
 			       c_status_name(c_state_status(&s)));
-		goto out;
-	}
-	if (asprintf(&fifo, "%s/exec.fifo", s.dir) < 0)
-		fifo = NULL;
-	fd = fifo ? open(fifo, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0 || read(fd, &byte, 1) != 1) {
-		rc = c_err_sys(err, "start", s.id);
-		goto out;
-	}
-	unlink(fifo);
-out:
+	else
+		rc = start_container(&s, config, err);
 	c_state_clear(&s);
 	return rc;
 }
@@ -570,6 +713,7 @@ static int oci_delete(int argc, char **argv, c_err **err)
 	for (int i = optind; i < argc && rc == 0; i++) {
 		struct c_state s;
 		enum c_status st;
+		json_t *config;
 
 		if (c_state_load(state_root, argv[i], &s, err) < 0)
 			return -1;
@@ -580,9 +724,13 @@ static int oci_delete(int argc, char **argv, c_err **err)
 				       s.id);
 		else
 			rc = c_run_stop(&s, SIGKILL, 0, err);
+		config = rc == 0 ? saved_config(&s) : NULL;
 		/* a detached --rm container is gone with its supervisor */
 		if (rc == 0 && access(s.dir, F_OK) == 0)
 			rc = c_run_remove(state_root, &s, err);
+		if (rc == 0 && config)
+			hooks_warn(config, "poststop", &s);
+		json_decref(config);
 		if (rc == 0 && !strcmp(argv[0], "rm"))
 			puts(argv[i]);
 		c_state_clear(&s);
@@ -615,6 +763,166 @@ static int oci_list(int argc, char **argv, c_err **err)
 	}
 	c_state_list_free(list, n);
 	return 0;
+}
+
+enum { OPT_CWD = 320, OPT_NO_NEW_PRIVS, OPT_PRESERVE_FDS };
+
+static const struct option exec_options[] = {
+	{ "process", required_argument, NULL, 'p' },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+	{ "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+	{ "tty", no_argument, NULL, 't' },
+	{ "cwd", required_argument, NULL, OPT_CWD },
+	{ "env", required_argument, NULL, 'e' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "additional-gids", required_argument, NULL, 'g' },
+	{ "cap", required_argument, NULL, 'c' },
+	{ "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
+	{ "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* runc's exec: a process from --process FILE (conmon's way) or the
+ * container's own with the command given; --detach leaves it to whoever
+ * reaps c-run's orphans (conmon is a subreaper), otherwise its status is
+ * c-run's. */
+static int oci_exec(int argc, char **argv, c_err **err)
+{
+	const char *process_file = NULL, *pid_file = NULL, *console = NULL;
+	struct c_exec_opts eo = { 0 };
+	struct c_spawn_opts so = { .stdio = { -1, -1, -1 } };
+	struct c_supervise_opts sup = { .pty = -1, .stdin_open = true, .grace = 10,
+					.stop_signal = SIGTERM };
+	_cleanup_json_ json_t *process = NULL, *config = NULL;
+	bool detach = false, timed_out;
+	int c, rc = -1, wstatus = 0;
+	struct c_state s = { 0 };
+	sigset_t set;
+	pid_t pid;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:p:dte:u:g:c:", exec_options, NULL)) != -1) {
+		switch (c) {
+		case 'p': process_file = optarg; break;
+		case 'd': detach = true; break;
+		case OPT_PID_FILE: pid_file = optarg; break;
+		case OPT_CONSOLE_SOCKET: console = optarg; break;
+		case 't': eo.tty = true; break;
+		case OPT_CWD: eo.workdir = optarg; break;
+		case 'e': c_strv_push(&eo.env, optarg); break;
+		case 'u': eo.user = optarg; break;
+		case 'g': c_strv_push(&eo.groups, optarg); break;
+		case 'c': c_strv_push(&eo.caps, optarg); break;
+		case OPT_NO_NEW_PRIVS: eo.no_new_privs = true; break;
+		case OPT_PRESERVE_FDS:
+			/* conmon says 0; more would need fds kept across the exec */
+			if (strcmp(optarg, "0"))
+				c_die_usage("--preserve-fds %s: c-run passes on no extra fds", optarg);
+			break;
+		default: c_cli_bad_option(c, argc, argv);
+		}
+	}
+	if (argc - optind < (process_file ? 1 : 2))
+		c_die_usage("exec: expected a container id and a command, or --process FILE");
+	if (process_file && argc - optind > 1)
+		c_die_usage("exec: a command or --process FILE, not both");
+	if (process_file && !(process = c_json_load_file(process_file, 1 << 20, err)))
+		goto out;
+	eo.process = process;
+	eo.cmd = (const char *const *)argv + optind + 1;
+	if (c_state_load(state_root, argv[optind], &s, err) < 0)
+		goto out;
+	if (c_state_status(&s) != C_STATUS_RUNNING && c_state_status(&s) != C_STATUS_CREATED) {
+		c_err_new(err, C_EXIT_FAIL, 0, "container %s is %s: cannot exec in it", s.id,
+			  c_status_name(c_state_status(&s)));
+		goto out;
+	}
+	config = c_exec_config(s.dir, s.pid, &eo, err);
+	if (!config)
+		goto out;
+	if (json_is_true(json_object_get(json_object_get(config, "process"), "terminal"))) {
+		if (detach && !console)
+			c_die_usage("exec: a terminal with --detach needs --console-socket");
+	} else if (console) {
+		c_die_usage("exec: --console-socket goes with a terminal (--tty)");
+	}
+	c_supervise_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (c_exec_start(&s, config, &so, &pid, &sup.pty, err) < 0)
+		goto out;
+	if ((pid_file && write_pid_file(pid_file, pid, err) < 0) ||
+	    (console && c_tty_send_console(console, sup.pty, err) < 0)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	if (console) {
+		close(sup.pty);
+		sup.pty = -1;
+	}
+	if (detach) {
+		rc = 0;
+		goto out;
+	}
+	if (c_supervise(pid, &sup, &wstatus, &timed_out, err) == 0)
+		rc = c_container_exit_code(wstatus);
+out:
+	if (sup.pty >= 0)
+		close(sup.pty);
+	c_state_clear(&s);
+	c_strv_free(&eo.env);
+	c_strv_free(&eo.groups);
+	c_strv_free(&eo.caps);
+	return rc;
+}
+
+/* runc's `features` JSON (the runtime spec's features.md): what this c-run
+ * carries out.  User namespaces, AppArmor, SELinux and systemd's cgroup
+ * driver are not among it. */
+static int oci_features(int argc, char **argv, c_err **err)
+{
+	struct c_caps all = { 0 };
+	_cleanup_json_ json_t *caps = NULL, *out = NULL;
+	_cleanup_free_ char *text = NULL;
+	char libseccomp[32];
+	const struct scmp_version *v = seccomp_version();
+
+	(void)argv;
+	if (argc != 1)
+		c_die_usage("features: expected no argument");
+	for (int cap = 0; cap <= C_CAP_LAST_KNOWN; cap++)
+		all.bounding |= C_CAP_BIT(cap);
+	caps = c_caps_to_json(&all);
+	snprintf(libseccomp, sizeof libseccomp, "%u.%u.%u", v->major, v->minor, v->micro);
+	out = caps ? json_pack("{s:s, s:s, s:o*, s:o*, s:{s:[ssssss], s:O, s:{s:b, s:b, s:b, s:b},"
+			       " s:o*, s:{s:b}, s:{s:b}}, s:{s:s, s:s}}",
+			       "ociVersionMin", "1.0.0", "ociVersionMax", C_SPEC_OCI_VERSION,
+			       "hooks", c_hooks_features(), "mountOptions", c_rootfs_features(),
+			       "linux", "namespaces", "cgroup", "ipc", "mount", "network", "pid",
+			       "uts", "capabilities", json_object_get(caps, "bounding"), "cgroup",
+			       "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp",
+			       c_seccomp_features(), "apparmor", "enabled", 0, "selinux",
+			       "enabled", 0, "annotations", "io.github.seccomp.libseccomp.version",
+			       libseccomp, "org.c-tools.c-run.version", C_TOOLS_VERSION)
+		   : NULL;
+	text = out ? json_dumps(out, JSON_INDENT(4)) : NULL;
+	if (!text)
+		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "features");
+	puts(text);
+	return 0;
+}
+
+/* What runc has and c-run has not: a one-line error, status 1. */
+static int oci_unsupported(int argc, char **argv, c_err **err)
+{
+	(void)argc;
+	return c_err_new(err, C_EXIT_FAIL, 0,
+			 "%s: not supported by c-run (containers cannot be %s)", argv[0],
+			 !strcmp(argv[0], "update")	? "updated once created"
+			 : !strcmp(argv[0], "pause") ||
+					 !strcmp(argv[0], "resume") ? "paused"
+							       : "checkpointed or restored");
 }
 
 /* --- docker's run ----------------------------------------------------------------------- */
@@ -815,6 +1123,11 @@ static int docker_run(int argc, char **argv, c_err **err)
 	spec = run_spec(&a, id, &bundle, err);
 	if (!spec || c_runopts_apply(spec, &a.o, err) < 0)
 		goto out;
+	if (c_hooks_any(spec)) {
+		c_err_new(err, C_EXIT_USAGE, 0,
+			  "bundle %s has hooks: the OCI front runs them (c-run run --bundle)", bundle);
+		goto out;
+	}
 	l.spec = spec;
 	l.bundle = bundle;
 	l.st.id = strdup(id);
@@ -875,7 +1188,10 @@ static const struct {
 } commands[] = {
 	{ "start", oci_start }, { "state", oci_state }, { "kill", oci_kill },
 	{ "delete", oci_delete }, { "rm", oci_delete }, { "list", oci_list }, { "ps", cmd_ps },
-	{ "stop", cmd_stop }, { "wait", cmd_wait }, { "logs", cmd_logs },
+	{ "stop", cmd_stop }, { "wait", cmd_wait }, { "logs", cmd_logs }, { "exec", oci_exec },
+	{ "features", oci_features }, { "update", oci_unsupported }, { "pause", oci_unsupported },
+	{ "resume", oci_unsupported }, { "checkpoint", oci_unsupported },
+	{ "restore", oci_unsupported },
 };
 
 int main(int argc, char **argv)
@@ -912,9 +1228,12 @@ int main(int argc, char **argv)
 		rc = oci_create(argc - i, argv + i, !strcmp(argv[i], "run"), &err);
 		return rc < 0 ? c_err_report(&err) : rc;
 	}
+	/* a command's status is its own (exec's is the process's) */
 	for (size_t k = 0; i < argc && k < sizeof commands / sizeof commands[0]; k++)
-		if (!strcmp(argv[i], commands[k].name))
-			return commands[k].fn(argc - i, argv + i, &err) < 0 ? c_err_report(&err) : 0;
+		if (!strcmp(argv[i], commands[k].name)) {
+			rc = commands[k].fn(argc - i, argv + i, &err);
+			return rc < 0 ? c_err_report(&err) : rc;
+		}
 	rc = docker_run(argc - i + 1, argv + i - 1, &err);
 	if (rc < 0) {
 		rc = err->status;

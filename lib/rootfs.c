@@ -1745,3 +1745,16 @@ int c_rootfs_setup(const struct c_rootfs_plan *plan, const struct c_rootfs_opts 
 	free(s.cg);
 	return r;
 }
+
+json_t *c_rootfs_features(void)
+{
+	json_t *names = json_array();
+
+	for (size_t i = 0; names && i < sizeof mount_opts / sizeof mount_opts[0]; i++)
+		if (mount_opts[i].kind != K_REFUSED &&
+		    json_array_append_new(names, json_string(mount_opts[i].name)) < 0) {
+			json_decref(names);
+			return NULL;
+		}
+	return names;
+}

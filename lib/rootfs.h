@@ -120,4 +120,8 @@ const char *c_rootfs_plan_root(const struct c_rootfs_plan *plan);
 /* Steps 1 to 6 above, in the calling process; opts may be NULL. */
 int c_rootfs_setup(const struct c_rootfs_plan *plan, const struct c_rootfs_opts *opts, c_err **err);
 
+/* The mount options c-run carries out, as an array of names (for runc's
+ * `features`); NULL when out of memory. */
+json_t *c_rootfs_features(void);
+
 #endif

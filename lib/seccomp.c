@@ -1029,3 +1029,27 @@ void c_seccomp_free(struct c_seccomp *f)
 	free(f->prog.filter);
 	free(f);
 }
+
+json_t *c_seccomp_features(void)
+{
+	json_t *acts = json_array(), *ops = json_array(), *archs = json_array();
+	char name[32];
+	bool ok = acts && ops && archs;
+
+	for (size_t i = 0; ok && i < sizeof actions / sizeof actions[0]; i++)
+		ok = json_array_append_new(acts, json_string(actions[i].name)) == 0;
+	for (size_t i = 0; ok && i < sizeof operators / sizeof operators[0]; i++)
+		ok = json_array_append_new(ops, json_string(operators[i].name)) == 0;
+	for (size_t i = 0; ok && i < sizeof arches / sizeof arches[0]; i++) {
+		snprintf(name, sizeof name, "SCMP_ARCH_%s", arches[i].scmp);
+		ok = json_array_append_new(archs, json_string(name)) == 0;
+	}
+	if (!ok) {
+		json_decref(acts);
+		json_decref(ops);
+		json_decref(archs);
+		return NULL;
+	}
+	return json_pack("{s:b, s:o, s:o, s:o}", "enabled", 1, "actions", acts, "operators", ops,
+			 "archs", archs);
+}

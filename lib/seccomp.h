@@ -91,6 +91,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 struct c_seccomp_opts {
@@ -123,5 +125,10 @@ int c_seccomp_prepare(const struct c_seccomp_opts *opts, struct c_seccomp **out,
 int c_seccomp_load(const struct c_seccomp *f, c_err **err);
 
 void c_seccomp_free(struct c_seccomp *f);
+
+/* What profiles may say, as runc's `features` shows it: {"enabled": true,
+ * "actions": [...], "operators": [...], "archs": [...]}; NULL when out of
+ * memory. */
+json_t *c_seccomp_features(void);
 
 #endif
