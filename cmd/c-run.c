@@ -43,7 +43,7 @@ static const char usage[] =
 	"       c-run [--root DIR] ps [-a] [-q] | logs [-f] [-t] [--tail N] CONTAINER |\n"
 	"             stop [-t SECONDS] [-s SIG] CONTAINER... | wait CONTAINER... |\n"
 	"             rm [-f] CONTAINER...\n"
-	"       c-run [--root DIR] create|start|state|kill|delete|run|list ...\n"
+	"       c-run [--root DIR] create|start|state|kill|delete|run|list|exec|ps ID|features ...\n"
 	"Run a container from IMAGE (a name or digest in the store, unpacked with\n"
 	"shared layers) or from the OCI bundle BUNDLE, in the foreground (its exit\n"
 	"status is c-run's) or detached under a supervisor of its own (-d; no\n"
