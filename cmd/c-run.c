@@ -696,7 +696,8 @@ static const struct option delete_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* delete (OCI) and rm (docker): a running container only with --force. */
+/* delete (OCI: a created or running container only with --force) and rm
+ * (docker: a running one only with -f). */
 static int oci_delete(int argc, char **argv, c_err **err)
 {
 	bool force = false;
@@ -718,10 +719,13 @@ static int oci_delete(int argc, char **argv, c_err **err)
 		if (c_state_load(state_root, argv[i], &s, err) < 0)
 			return -1;
 		st = c_state_status(&s);
-		if (st == C_STATUS_RUNNING && !force)
+		/* the OCI spec: deleting a container that is not stopped is an
+		 * error; docker's rm takes a created one */
+		if ((st == C_STATUS_RUNNING || (st == C_STATUS_CREATED && !strcmp(argv[0], "delete"))) &&
+		    !force)
 			rc = c_err_new(err, C_EXIT_FAIL, 0,
-				       "container %s is running: stop it first, or use --force",
-				       s.id);
+				       "container %s is %s: stop it first, or use --force", s.id,
+				       c_status_name(st));
 		else
 			rc = c_run_stop(&s, SIGKILL, 0, err);
 		config = rc == 0 ? saved_config(&s) : NULL;

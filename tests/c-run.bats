@@ -721,10 +721,14 @@ one_container() {
 	expect_status 0
 }
 
-@test "OCI: delete refuses a running container without --force, and removes it with --force" {
+@test "OCI: delete refuses a created or running container without --force, and removes it with --force" {
 	oci_bundle "$TEST_TMP/ob" sleep 100
 	ccreate --bundle "$TEST_TMP/ob" "oci4-$SFX"
 	expect_status 0
+	crun delete "oci4-$SFX"
+	[ "$status" -ne 0 ]
+	expect_error_line "oci4-$SFX" created --force
+	expect_eq "$(state_field "oci4-$SFX" 's["status"]')" created "status after refused delete"
 	crun start "oci4-$SFX"
 	expect_status 0
 	wait_until 5 is_status "oci4-$SFX" running
@@ -732,7 +736,7 @@ one_container() {
 	pid=$(state_field "oci4-$SFX" 's["pid"]')
 	crun delete "oci4-$SFX"
 	[ "$status" -ne 0 ]
-	expect_error_line "oci4-$SFX" --force
+	expect_error_line "oci4-$SFX" running --force
 	expect_eq "$(state_field "oci4-$SFX" 's["status"]')" running "status after refused delete"
 	crun delete --force "oci4-$SFX"
 	expect_status 0
