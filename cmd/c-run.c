@@ -716,8 +716,14 @@ static int oci_delete(int argc, char **argv, c_err **err)
 		enum c_status st;
 		json_t *config;
 
-		if (c_state_load(state_root, argv[i], &s, err) < 0)
+		if (c_state_load(state_root, argv[i], &s, err) < 0) {
+			/* runc's delete --force: a container already gone is no error */
+			if (force && (*err)->status == C_EXIT_NOTFOUND && !strcmp(argv[0], "delete")) {
+				c_err_free(err);
+				continue;
+			}
 			return -1;
+		}
 		st = c_state_status(&s);
 		/* the OCI spec: deleting a container that is not stopped is an
 		 * error; docker's rm takes a created one */

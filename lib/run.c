@@ -128,7 +128,10 @@ int c_run_launch(struct c_run *l, c_err **err)
 	l->c = c_container_prepare(l->spec, l->bundle, l->st.id, cache, err);
 	if (!l->c || c_state_add(l->root, &l->st, err) < 0 || save_config(&l->st, l->spec, err) < 0)
 		return -1;
-	if (l->so.exec_fifo && mkfifo(l->so.exec_fifo, 0600) < 0)
+	/* writable by all, as runc makes it: the process opens it for writing
+	 * after it became the configured user (the state dir keeps others out) */
+	if (l->so.exec_fifo &&
+	    (mkfifo(l->so.exec_fifo, 0622) < 0 || chmod(l->so.exec_fifo, 0622) < 0))
 		return c_err_sys(err, "mkfifo", l->so.exec_fifo);
 	if (has_overlay(l->spec)) {
 		_cleanup_free_ char *data = c_run_data_dir(l->st.id);

@@ -352,3 +352,16 @@ hook_status() { # DIR KIND
 	expect_status 2
 	expect_error_line "has hooks" "run --bundle"
 }
+
+@test "create and start a process of another user without capabilities: it passes the exec fifo" {
+	# no capability: none lets it past the fifo's mode
+	EDIT='c["process"]["user"] = {"uid": 1000, "gid": 1000}; c["process"]["capabilities"] = {}' \
+		oci_bundle "$TEST_TMP/ub" sh -c 'id -u > /out/uid'
+	chmod 777 "$TEST_TMP/ub/out"
+	ccreate --bundle "$TEST_TMP/ub" "us1-$SFX"
+	expect_status 0
+	crun start "us1-$SFX"
+	expect_status 0
+	wait_until 5 test -s "$TEST_TMP/ub/out/uid"
+	expect_eq "$(cat "$TEST_TMP/ub/out/uid")" 1000 "uid"
+}

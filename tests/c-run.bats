@@ -791,7 +791,7 @@ still_running() {
 	still_running "$id" "$pid"
 }
 
-@test "OCI: state, start, kill and delete of an unknown id fail with 4" {
+@test "OCI: state, start, kill and delete of an unknown id fail with 4; delete --force succeeds" {
 	crun state no-such-id
 	expect_status 4
 	expect_error_line no-such-id
@@ -804,7 +804,11 @@ still_running() {
 	crun delete no-such-id
 	expect_status 4
 	expect_error_line no-such-id
+	# as runc: what --force would remove is gone already, which is no error
 	crun delete --force no-such-id
+	expect_status 0
+	expect_eq "$stderr" "" "stderr"
+	crun rm -f no-such-id
 	expect_status 4
 	expect_error_line no-such-id
 }
