@@ -2,10 +2,10 @@
 # tests/helpers/podman.bash — podman driving c-run as its OCI runtime, with
 # everything of podman's in a directory of the test file's own: its
 # configuration, image store, container state, locks, network config and
-# c-run's state root.  Nothing here reads or writes the machine's podman
-# state (/var/lib/containers, /run/containers, /run/libpod, the shm lock) or
-# c-run's default state root (/run/c-run).  Load helpers/common and
-# helpers/registry first.
+# c-run's state root.  Nothing here writes the machine's podman state
+# (/var/lib/containers/storage, /run/containers, /run/libpod, the shm lock,
+# /etc/containers/networks) or c-run's default state root (/run/c-run), but
+# for one cache (below).  Load helpers/common and helpers/registry first.
 #
 #   setup_file()    { podman_setup_file; }
 #   teardown_file() { podman_teardown_file; }
@@ -26,11 +26,11 @@
 #                       PODMAN_OCI_RUNTIME: a two-line sh script that logs
 #                       its argv and execs `PODMAN_OCI_RUNTIME --root
 #                       $PODMAN_DIR/state ARGS` (C_ROOT=$PODMAN_DIR/c-root).
-#                       Podman passes a runtime no state root of its own as
-#                       root (runc's is /run/runc, c-run's /run/c-run) and no
-#                       environment to most calls; this script is how the
-#                       state lands in the test's dir.  It has the runtime's
-#                       name, so podman treats it as it treats the runtime.
+#                       Podman as root gives the runtime no --root (runc's
+#                       state would go to /run/runc, c-run's to /run/c-run)
+#                       and no environment of ours in most calls; this
+#                       script puts the state in the test's dir.  It has the
+#                       runtime's name, so podman treats it as the runtime.
 #   PODMAN_STATE        $PODMAN_DIR/state
 #   BB                  the busybox fixture image, pulled from the test
 #                       registry (REGISTRY_BUSYBOX; see helpers/registry)
@@ -48,9 +48,9 @@
 # containers.conf: the cgroupfs manager (no systemd runs here), no events
 # log, file locks under tmp/ (not the shm lock all of the machine's podman
 # shares), TMPDIR for conmon (its console sockets, /tmp/conmon-term.XXXXXX
-# otherwise, go to tmp/), the k8s-file log driver, no network by default (netns "none":
-# no bridge, no netavark, no firewall), pull_policy "never" (a run never
-# reaches for a registry), and default_ulimits nofile and nproc 1024:1024:
+# otherwise, go to tmp/), the k8s-file log driver, no network by default
+# (netns "none": no bridge, no netavark, no firewall), pull_policy "never" (a
+# run never reaches for a registry), and default_ulimits nofile and nproc 1024:1024:
 # podman asks for RLIMIT_NOFILE 1048576 and RLIMIT_NPROC 32768 otherwise,
 # above this machine's hard limits, which no runtime can set without
 # CAP_SYS_RESOURCE (runc: "error setting rlimits for ready process";
