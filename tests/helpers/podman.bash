@@ -63,7 +63,9 @@
 #                         for, its mounts undone, the dir and the registry
 #                         gone; the libpod_parent cgroups podman made (for
 #                         conmon) removed when they were not there before
-#   podman_setup          marks where this test's runtime calls start
+#   podman_setup          goes to $TEST_TMP (conmon writes to its working
+#                         directory); marks where this test's runtime calls
+#                         start
 #   podman_teardown       removes the test's containers; when the test
 #                         failed, prints the last $stderr and the test's
 #                         runtime calls
@@ -217,6 +219,9 @@ podman_teardown_file() {
 
 podman_setup() {
 	command -v podman >/dev/null || skip "podman is not installed"
+	# conmon works in podman's directory and leaves a file "oom" there when
+	# the kernel kills the container for memory
+	cd "$TEST_TMP" || return 1
 	_PODMAN_LOG_START=$(($(wc -l <"$PODMAN_DIR/runtime.log") + 1))
 }
 
