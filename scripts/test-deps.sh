@@ -6,7 +6,7 @@
 # oracles.
 set -eu
 packages="bats curl file binutils groff-base openssl python3 zstd tmux util-linux procps iproute2
-	docker-registry skopeo umoci busybox-static
+	docker-registry skopeo umoci busybox-static podman conmon runc
 	gcc make libarchive-dev libseccomp-dev libjansson-dev libbearssl-dev libisal-dev
 	libzstd-dev zlib1g-dev"
 
