@@ -181,7 +181,7 @@ vm_check() {
 	vm_check
 }
 
-@test "run from a child cgroup: /c-tools/ID still works; a relative cgroupsPath is EBUSY" {
+@test "run from a child cgroup: /c-tools/ID still works; a limit on a relative cgroupsPath is EBUSY" {
 	vm_check
 }
 
