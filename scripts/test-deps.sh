@@ -3,10 +3,11 @@
 # (when run as root; otherwise name what is missing).  The asan flavour links
 # Debian's -dev packages of the same source packages the static build uses;
 # the suites drive Debian's docker-registry, skopeo and umoci as fixtures and
-# oracles.
+# oracles.  qemu boots the pure cgroup v2 VM of tests/cgroup-v2.bats (its
+# kernel is fetched at test time by tests/vm/kernel.sh, xz unpacks it).
 set -eu
 packages="bats curl file binutils groff-base openssl python3 zstd tmux util-linux procps iproute2
-	docker-registry skopeo umoci busybox-static podman conmon runc
+	docker-registry skopeo umoci busybox-static podman conmon runc qemu-system-x86 xz-utils
 	gcc make libarchive-dev libseccomp-dev libjansson-dev libbearssl-dev libisal-dev
 	libzstd-dev zlib1g-dev"
 

@@ -1,0 +1,542 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2016 # container commands are single-quoted: they expand inside
+# tests/vm/checks.sh — c-run on a pure cgroup v2 host, run inside the VM by
+# tests/vm/init (busybox sh; no python, no bats).  The checks mirror what
+# tests/c-run.bats checks on v1: the container's cgroup while it runs and
+# after, the limits as the v2 files show them from inside and from the host,
+# the OOM killer, the pids limit, the cgroup namespace, the OCI front with a
+# cgroupsPath, the detached lifecycle, c-attach --exec, parallel runs.
+#
+#   sh checks.sh                 every check, TAP on stdout: "ok N - NAME" or
+#                                "not ok N - NAME" with "# " lines after it
+#                                (what failed, then the check's output), the
+#                                plan last
+#   sh checks.sh --one FUNCTION  one check, its output as it comes
+#
+# Each check runs in a shell of its own under a time limit; the containers
+# it leaves are deleted after it.  The host side (tests/cgroup-v2.bats) reads
+# the results off the console.
+
+STATE=/run/c-run-vm
+export C_ROOT=/tmp/c-root
+B=/vm/bundle
+CG=/sys/fs/cgroup
+CHECK_TIMEOUT=60
+
+# ---- helpers ------------------------------------------------------------------
+
+cr() { c-run --root "$STATE" "$@"; }
+
+# run CMD...: $status, $output (stdout) and $stderr, as bats' run sets them
+run() {
+	"$@" >/tmp/run.out 2>/tmp/run.err </dev/null
+	status=$?
+	output=$(cat /tmp/run.out)
+	stderr=$(cat /tmp/run.err)
+}
+
+fail() {
+	echo "FAILED: $*"
+	return 1
+}
+
+expect_status() {
+	[ "$status" = "$1" ] ||
+		fail "status $status, expected $1; stdout: [$output] stderr: [$stderr]"
+}
+
+expect_output() {
+	[ "$output" = "$1" ] || fail "output [$output], expected [$1]; stderr: [$stderr]"
+}
+
+expect_eq() { # ACTUAL EXPECTED WHAT
+	[ "$1" = "$2" ] || fail "$3: [$1], expected [$2]"
+}
+
+# stderr is one "c-run: " line naming every WORD
+expect_error_line() {
+	[ -n "$stderr" ] && [ "$(printf '%s\n' "$stderr" | wc -l)" = 1 ] &&
+		case $stderr in "c-run: "*) true ;; *) false ;; esac ||
+		fail "expected one error line \"c-run: ...\", got [$stderr]"
+	for w in "$@"; do
+		case $stderr in *"$w"*) ;; *) fail "the error line does not name \"$w\": $stderr" ;; esac ||
+			return 1
+	done
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s
+wait_until() {
+	_tries=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		_tries=$((_tries - 1))
+		[ "$_tries" -gt 0 ] || fail "timed out waiting for: $*" || return 1
+		sleep 0.1
+	done
+}
+
+# a top-level field of `c-run state WHAT`, which prints one "key": value a line
+state_field() {
+	cr state "$1" 2>/dev/null | sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p"
+}
+
+is_status() { [ "$(state_field "$1" status)" = "$2" ]; }
+
+proc_gone() {
+	[ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]
+}
+
+# nothing of container ID is left: state, cgroup, listing
+no_trace_of() {
+	[ ! -e "$STATE/$1" ] || fail "state dir left: $STATE/$1" || return 1
+	[ ! -e "$CG/c-tools/$1" ] || fail "cgroup left: $CG/c-tools/$1" || return 1
+	! cr list -q | grep -qxF "$1" || fail "$1 still listed"
+}
+
+has_words() { # FILE WORD...: every WORD is in FILE
+	_f=$1
+	shift
+	for w in "$@"; do
+		grep -qw "$w" "$_f" || fail "$_f has no $w: $(cat "$_f")" || return 1
+	done
+}
+
+# the cgroups below $CG/DIR
+cgroups_in() {
+	[ ! -d "$CG/$1" ] || find "$CG/$1" -mindepth 1 -type d
+}
+
+# gone_but_parent PATH: the cgroup PATH made by create is gone after delete,
+# and so is everything below its parent, which create made too and which
+# delete leaves (delete knows the container's cgroup only, as runc does);
+# the check removes the parent itself
+gone_but_parent() {
+	[ ! -e "$CG$1" ] || fail "cgroup left: $CG$1" || return 1
+	_p=$CG${1%/*}
+	[ -z "$(find "$_p" -mindepth 1 -type d 2>/dev/null)" ] || fail "cgroups left: $(find "$_p" -mindepth 1 -type d)" || return 1
+	[ ! -d "$_p" ] || rmdir "$_p"
+}
+
+one_container() { [ "$(cr list -q | wc -l)" = 1 ]; }
+
+# oci_bundle DIR CGROUPS-PATH ARGS-JSON [EDIT...]: an OCI bundle at DIR whose
+# rootfs is $B's, with linux.cgroupsPath CGROUPS-PATH ("" for none),
+# process.args ARGS-JSON, DIR/out bound at /out, and EDITs: nocgroupns (no
+# cgroup namespace), pids=N (linux.resources.pids.limit).  config.json is
+# edited with sed: c-unpack writes it on one line, "args":["sh"] first.
+oci_bundle() {
+	_dir=$1 _cg=$2 _args=$3
+	shift 3
+	mkdir -p "$_dir/out"
+	_repl=$(printf '%s' "$_args" | sed 's/[&|\\]/\\&/g')
+	{
+		echo "s|\"args\":\[\"sh\"\]|\"args\":$_repl|"
+		echo "s|\"root\":{\"path\":\"rootfs\"|\"root\":{\"path\":\"$B/rootfs\"|"
+		echo "s|\"mounts\":\[|&{\"destination\":\"/out\",\"type\":\"bind\",\"source\":\"$_dir/out\",\"options\":[\"rbind\",\"rw\"]},|"
+		[ -z "$_cg" ] || echo "s|\"linux\":{|&\"cgroupsPath\":\"$_cg\",|"
+		for _e; do
+			case $_e in
+			nocgroupns) echo 's|,{"type":"cgroup"}||' ;;
+			pids=*) echo "s|\"linux\":{|&\"resources\":{\"pids\":{\"limit\":${_e#pids=}}},|" ;;
+			esac
+		done
+	} >"$_dir/edit.sed"
+	sed -f "$_dir/edit.sed" "$B/config.json" >"$_dir/config.json" &&
+		grep -qF "\"args\":$_args" "$_dir/config.json" &&
+		grep -qF "\"path\":\"$B/rootfs\"" "$_dir/config.json" &&
+		grep -qF '"destination":"/out"' "$_dir/config.json" &&
+		{ [ -z "$_cg" ] || grep -qF "\"cgroupsPath\":\"$_cg\"" "$_dir/config.json"; } ||
+		fail "could not make $_dir/config.json: $(cat "$_dir/config.json")"
+}
+
+# ---- checks -------------------------------------------------------------------
+
+t_pure_v2() {
+	expect_eq "$(grep -c ' - cgroup2 ' /proc/self/mountinfo)" 1 "cgroup2 mounts" || return 1
+	expect_eq "$(grep -c ' - cgroup ' /proc/self/mountinfo)" 0 "cgroup v1 mounts" || return 1
+	grep -q " /sys/fs/cgroup .* - cgroup2 " /proc/self/mountinfo || fail "cgroup2 is not at /sys/fs/cgroup" || return 1
+	has_words "$CG/cgroup.controllers" cpuset cpu memory pids || return 1
+	expect_eq "$(cat "$CG/cgroup.subtree_control")" "" "the root's cgroup.subtree_control"
+}
+
+t_first_run() {
+	run cr --rm "$B" echo ok
+	expect_status 0 || return 1
+	expect_output ok || return 1
+	has_words "$CG/cgroup.subtree_control" cpuset cpu memory pids
+}
+
+t_live_cgroup() {
+	cr --name live "$B" sleep 100 >/dev/null 2>/tmp/live.err &
+	crpid=$!
+	wait_until 10 is_status live running || return 1
+	id=$(state_field live id)
+	pid=$(state_field live pid)
+	[ -n "$id" ] && [ -n "$pid" ] || fail "no id or pid in the state: $(cr state live)" || return 1
+	[ -d "$CG/c-tools/$id" ] || fail "no cgroup $CG/c-tools/$id: $(find $CG -type d)" || return 1
+	grep -qx "$pid" "$CG/c-tools/$id/cgroup.procs" ||
+		fail "pid $pid is not in $CG/c-tools/$id/cgroup.procs: $(cat "$CG/c-tools/$id/cgroup.procs")" || return 1
+	expect_eq "$(cat "/proc/$pid/cgroup")" "0::/c-tools/$id" "/proc/$pid/cgroup" || return 1
+	has_words "$CG/c-tools/$id/cgroup.controllers" cpuset cpu memory pids || return 1
+	has_words "$CG/c-tools/cgroup.subtree_control" cpuset cpu memory pids || return 1
+	run cr kill live KILL
+	expect_status 0 || return 1
+	rc=0
+	wait "$crpid" || rc=$?
+	expect_eq "$rc" 137 "c-run's status" || return 1
+	[ ! -e "$CG/c-tools/$id" ] || fail "cgroup left after the end: $CG/c-tools/$id" || return 1
+	expect_eq "$(state_field live status)" stopped "status" || return 1
+	run cr rm live
+	expect_status 0 || return 1
+	no_trace_of "$id"
+}
+
+t_rm() {
+	mkdir -p /tmp/h
+	rm -f /tmp/h/go
+	cr --rm -v /tmp/h:/h --memory 64m --pids-limit 50 "$B" sh -c \
+		'while [ ! -e /h/go ]; do sleep 0.1; done; exit 9' >/dev/null 2>/tmp/rm.err &
+	crpid=$!
+	wait_until 10 one_container || return 1
+	id=$(cr list -q)
+	wait_until 10 is_status "$id" running || return 1
+	[ -d "$STATE/$id" ] || fail "no state dir while it runs" || return 1
+	expect_eq "$(cat "$CG/c-tools/$id/memory.max")" 67108864 "memory.max on the host" || return 1
+	expect_eq "$(cat "$CG/c-tools/$id/pids.max")" 50 "pids.max on the host" || return 1
+	touch /tmp/h/go
+	rc=0
+	wait "$crpid" || rc=$?
+	expect_eq "$rc" 9 "status" || return 1
+	no_trace_of "$id"
+}
+
+t_memory_4m() {
+	run cr --rm --memory 4M "$B" echo ok
+	expect_status 0 || return 1
+	expect_output ok || return 1
+	run cr --rm --memory 4M "$B" cat /sys/fs/cgroup/memory.max
+	expect_status 0 || return 1
+	expect_output 4194304
+}
+
+t_oom() {
+	run cr --name hog --memory 8M "$B" /c-test-init mem 64
+	expect_status 137 || return 1
+	case $output in *"allocated 64 MiB"*) fail "the hog was not stopped: $output" || return 1 ;; esac
+	id=$(state_field hog id)
+	[ -n "$id" ] || fail "no state of hog" || return 1
+	grep -q '"exitCode":137' "$STATE/$id/state.json" && grep -q '"oomKilled":true' "$STATE/$id/state.json" ||
+		fail "state.json: $(cat "$STATE/$id/state.json")" || return 1
+	cr rm hog >/dev/null
+	# the same program with room enough is fine
+	run cr --rm --memory 128M "$B" /c-test-init mem 64
+	expect_status 0 || return 1
+	expect_output "allocated 64 MiB"
+}
+
+t_pids_1() {
+	run cr --rm --pids-limit 1 "$B" echo ok
+	expect_status 0 || return 1
+	expect_output ok || return 1
+	run cr --rm --pids-limit 1 "$B" cat /sys/fs/cgroup/pids.max
+	expect_status 0 || return 1
+	expect_output 1
+}
+
+t_fork_loop() {
+	t0=$(date +%s)
+	run cr --rm --pids-limit 5 "$B" sh -c 'i=0; while [ $i -lt 50 ]; do sleep 60 & i=$((i + 1)); done; echo all forked'
+	[ "$status" -ne 0 ] || fail "status 0: $output" || return 1
+	case $output in *"all forked"*) fail "all forked" || return 1 ;; esac
+	case $stderr in *"can't fork"*) ;; *) fail "no \"can't fork\": $stderr" || return 1 ;; esac
+	[ $(($(date +%s) - t0)) -lt 30 ] || fail "took $(($(date +%s) - t0)) s"
+}
+
+t_fork_bomb_lite() {
+	run cr --rm --pids-limit 5 "$B" /c-test-init fork-bomb-lite 20
+	expect_status 0 || return 1
+	expect_output "forked 4 of 20 (Resource temporarily unavailable)"
+}
+
+t_cpus() {
+	run cr --rm --cpus 0.5 "$B" cat /sys/fs/cgroup/cpu.max
+	expect_status 0 || return 1
+	expect_output "50000 100000" || return 1
+	cr --name half --cpus 0.5 "$B" sleep 100 >/dev/null 2>&1 &
+	wait_until 10 is_status half running || return 1
+	id=$(state_field half id)
+	expect_eq "$(cat "$CG/c-tools/$id/cpu.max")" "50000 100000" "cpu.max on the host" || return 1
+	grep -qx "$(state_field half pid)" "$CG/c-tools/$id/cgroup.procs" || fail "not in the cgroup" || return 1
+	cr kill half KILL
+	wait
+	return 0
+}
+
+t_cpu_shares() {
+	for pair in 1024:100 512:59 2:1 262144:10000; do
+		run cr --rm --cpu-shares "${pair%:*}" "$B" cat /sys/fs/cgroup/cpu.weight
+		expect_status 0 || return 1
+		expect_eq "$output" "${pair#*:}" "cpu.weight for --cpu-shares ${pair%:*}" || return 1
+	done
+}
+
+t_cpuset() {
+	run cr --rm --cpuset-cpus 1 "$B" sh -c \
+		'cat /sys/fs/cgroup/cpuset.cpus /sys/fs/cgroup/cpuset.cpus.effective; grep Cpus_allowed_list /proc/self/status'
+	expect_status 0 || return 1
+	expect_output "$(printf '1\n1\nCpus_allowed_list:\t1')"
+}
+
+t_memory_swap() {
+	run cr --rm --memory 32m --memory-swap 64m "$B" cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.swap.max
+	expect_status 0 || return 1
+	expect_output "$(printf '33554432\n33554432')" || return 1
+	run cr --rm --memory 32m --memory-swap -1 "$B" cat /sys/fs/cgroup/memory.swap.max
+	expect_status 0 || return 1
+	expect_output max
+}
+
+t_bad_cpuset() {
+	run cr --rm --name badcpu --cpuset-cpus 7 "$B" echo never
+	expect_status 125 || return 1
+	expect_error_line cpuset.cpus || return 1
+	[ -z "$(cgroups_in c-tools)" ] || fail "cgroups left: $(cgroups_in c-tools)" || return 1
+	[ -z "$(cr list -q)" ] || fail "containers left: $(cr list)"
+}
+
+t_cgroupns() {
+	run cr --rm "$B" sh -c 'cat /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo; cat /sys/fs/cgroup/cgroup.procs'
+	expect_status 0 || return 1
+	expect_eq "$(printf '%s\n' "$output" | sed -n 1p)" "0::/" "/proc/self/cgroup" || return 1
+	printf '%s\n' "$output" | sed -n 2p | grep -q ' /sys/fs/cgroup ro,.* - cgroup2 ' ||
+		fail "/sys/fs/cgroup is not a read-only cgroup2 mount: $output" || return 1
+	printf '%s\n' "$output" | sed -n '3,$p' | grep -qx 1 ||
+		fail "pid 1 is not in the namespace's root cgroup: $output"
+}
+
+t_oci_no_cgroupns() {
+	oci_bundle /tmp/ob-ns "" '["sh","-c","cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max"]' nocgroupns pids=5 || return 1
+	! grep -qF '{"type":"cgroup"}' /tmp/ob-ns/config.json || fail "the cgroup namespace is still there" || return 1
+	run cr run --bundle /tmp/ob-ns ns1
+	expect_status 0 || return 1
+	expect_output "$(printf '0::/c-tools/ns1\n5')" || return 1
+	[ ! -e "$CG/c-tools/ns1" ] || fail "cgroup left"
+}
+
+t_oci_run() {
+	oci_bundle /tmp/ob-run /vmtest/run1 '["sh","-c","cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max; exit 5"]' nocgroupns pids=7 || return 1
+	run cr run --bundle /tmp/ob-run run1
+	expect_status 5 || return 1
+	expect_output "$(printf '0::/vmtest/run1\n7')" || return 1
+	run cr state run1
+	expect_status 4 || return 1
+	[ ! -e "$CG/vmtest" ] || fail "cgroup left: $(find "$CG/vmtest")"
+}
+
+t_oci_lifecycle() {
+	oci_bundle /tmp/ob1 /vmtest/oci1 '["sh","-c","echo started > /out/marker; exec sleep 100"]' || return 1
+	status=0
+	cr create --bundle /tmp/ob1 --pid-file /tmp/ob1/pid oci1 >/tmp/create.out 2>/tmp/create.err </dev/null || status=$?
+	output=$(cat /tmp/create.out) stderr=$(cat /tmp/create.err)
+	expect_status 0 || return 1
+	pid=$(cat /tmp/ob1/pid)
+	expect_eq "$(state_field oci1 status)" created "status" || return 1
+	expect_eq "$(state_field oci1 pid)" "$pid" "pid" || return 1
+	# it waits at the exec fifo, inside its cgroup already
+	expect_eq "$(cat "/proc/$pid/cgroup")" "0::/vmtest/oci1" "/proc/$pid/cgroup" || return 1
+	grep -qx "$pid" "$CG/vmtest/oci1/cgroup.procs" || fail "not in cgroup.procs" || return 1
+	sleep 0.3
+	[ ! -e /tmp/ob1/out/marker ] || fail "ran before start" || return 1
+	run cr start oci1
+	expect_status 0 || return 1
+	wait_until 10 test -e /tmp/ob1/out/marker || return 1
+	expect_eq "$(state_field oci1 status)" running "status" || return 1
+	run cr kill oci1 KILL
+	expect_status 0 || return 1
+	wait_until 10 is_status oci1 stopped || return 1
+	wait_until 10 proc_gone "$pid" || return 1
+	run cr delete oci1
+	expect_status 0 || return 1
+	run cr state oci1
+	expect_status 4 || return 1
+	gone_but_parent /vmtest/oci1
+}
+
+t_oci_kill_all() {
+	oci_bundle /tmp/ob2 /vmtest/oci2 '["sh","-c","sleep 100 & sleep 100 & wait; echo children-gone > /out/m; exec sleep 100"]' || return 1
+	cr create --bundle /tmp/ob2 oci2 >/dev/null 2>/tmp/create.err </dev/null || fail "create: $(cat /tmp/create.err)" || return 1
+	run cr start oci2
+	expect_status 0 || return 1
+	pid=$(state_field oci2 pid)
+	wait_until 10 eval '[ "$(wc -l <"$CG/vmtest/oci2/cgroup.procs")" = 3 ]' || return 1
+	# TERM to every process of the cgroup: the sleeps end; pid 1 (no handler) stays
+	run cr kill --all oci2 TERM
+	expect_status 0 || return 1
+	wait_until 10 test -e /tmp/ob2/out/m || return 1
+	expect_eq "$(state_field oci2 status)" running "status after kill --all TERM" || return 1
+	# KILL to all of them (cgroup.kill)
+	run cr kill --all oci2 KILL
+	expect_status 0 || return 1
+	wait_until 10 is_status oci2 stopped || return 1
+	wait_until 10 proc_gone "$pid" || return 1
+	expect_eq "$(cat "$CG/vmtest/oci2/cgroup.procs" 2>&1)" "" "processes left" || return 1
+	run cr delete oci2
+	expect_status 0 || return 1
+	gone_but_parent /vmtest/oci2
+}
+
+t_oci_delete_force() {
+	oci_bundle /tmp/ob3 /vmtest/oci3 '["sleep","100"]' || return 1
+	cr create --bundle /tmp/ob3 oci3 >/dev/null 2>/tmp/create.err </dev/null || fail "create: $(cat /tmp/create.err)" || return 1
+	run cr start oci3
+	expect_status 0 || return 1
+	wait_until 10 is_status oci3 running || return 1
+	pid=$(state_field oci3 pid)
+	run cr delete oci3
+	[ "$status" -ne 0 ] || fail "delete of a running container succeeded" || return 1
+	expect_error_line oci3 --force || return 1
+	run cr delete --force oci3
+	expect_status 0 || return 1
+	wait_until 10 proc_gone "$pid" || return 1
+	gone_but_parent /vmtest/oci3
+}
+
+t_detached() {
+	run cr -d --name det --memory 64m --pids-limit 20 "$B" sleep 100
+	expect_status 0 || return 1
+	id=$output
+	wait_until 10 is_status det running || return 1
+	pid=$(state_field det pid)
+	[ -d "$CG/c-tools/$id" ] || fail "no cgroup while it runs" || return 1
+	grep -qx "$pid" "$CG/c-tools/$id/cgroup.procs" || fail "not in cgroup.procs" || return 1
+	expect_eq "$(cat "$CG/c-tools/$id/memory.max")" 67108864 "memory.max" || return 1
+	run cr stop -t 1 det
+	expect_status 0 || return 1
+	wait_until 10 is_status det stopped || return 1
+	wait_until 10 test ! -e "$CG/c-tools/$id" || return 1
+	run cr rm det
+	expect_status 0 || return 1
+	no_trace_of "$id"
+}
+
+t_exec() {
+	run cr -d --name ex --pids-limit 20 "$B" sleep 100
+	expect_status 0 || return 1
+	id=$output
+	wait_until 10 is_status ex running || return 1
+	run c-attach --root "$STATE" --exec ex sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/pids.max'
+	expect_status 0 || return 1
+	expect_output "$(printf '0::/\n20')" || return 1
+	c-attach --root "$STATE" --exec ex sleep 100 >/dev/null 2>&1 &
+	wait_until 10 eval '[ "$(wc -l <"$CG/c-tools/$id/cgroup.procs")" = 2 ]' || return 1
+	run cr rm -f ex
+	expect_status 0 || return 1
+	wait
+	no_trace_of "$id"
+}
+
+t_parallel() {
+	for i in 1 2 3 4 5; do
+		cr --rm --name "par$i" --memory 32m --pids-limit 20 --cpus 0.5 "$B" sh -c "echo par$i \$\$" \
+			>"/tmp/par$i.out" 2>"/tmp/par$i.err" &
+		eval "pid$i=$!"
+	done
+	fails=0
+	for i in 1 2 3 4 5; do
+		rc=0
+		eval "wait \$pid$i" || rc=$?
+		if [ "$rc" != 0 ] || [ "$(cat "/tmp/par$i.out")" != "par$i 1" ]; then
+			echo "par$i: status $rc, out: $(cat "/tmp/par$i.out"), err: $(cat "/tmp/par$i.err")"
+			fails=$((fails + 1))
+		fi
+	done
+	expect_eq "$fails" 0 "containers that failed" || return 1
+	expect_eq "$(cr list -q)" "" "containers left" || return 1
+	[ -z "$(cgroups_in c-tools)" ] || fail "cgroups left: $(cgroups_in c-tools)"
+}
+
+# c-run started from a cgroup of its own, as under systemd's init.scope: the
+# default /c-tools/ID is from the mount's root still; a relative cgroupsPath
+# is below a cgroup that holds processes, where v2 enables no controller: a
+# limit there is EBUSY
+t_from_child_cgroup() {
+	mkdir -p "$CG/vmrunner"
+	echo $$ >"$CG/vmrunner/cgroup.procs" || fail "cannot move into $CG/vmrunner" || return 1
+	run cr --rm --pids-limit 9 "$B" cat /sys/fs/cgroup/pids.max
+	expect_status 0 || return 1
+	expect_output 9 || return 1
+	oci_bundle /tmp/ob-rel vmrel/x '["true"]' pids=5 || return 1
+	run cr run --bundle /tmp/ob-rel rel1
+	[ "$status" -ne 0 ] || fail "status 0" || return 1
+	expect_error_line vmrel/x /sys/fs/cgroup/vmrunner/cgroup.subtree_control busy || return 1
+	[ ! -e "$CG/vmrunner/vmrel" ] || fail "cgroup left: $(find "$CG/vmrunner/vmrel")" || return 1
+	echo $$ >"$CG/cgroup.procs"
+	rmdir "$CG/vmrunner"
+}
+
+# (parents such as /c-tools may stay: they are shared)
+t_nothing_left() {
+	[ -z "$(cr list -q)" ] || fail "containers left: $(cr list)" || return 1
+	left=$(find "$CG" -mindepth 2 -type d)
+	[ -z "$left" ] || fail "cgroups left: $left"
+}
+
+# ---- the runner ---------------------------------------------------------------
+
+if [ "${1:-}" = --one ]; then
+	"$2"
+	exit $?
+fi
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+n=0
+check() { # FUNCTION NAME
+	n=$((n + 1))
+	t0=$(uptime_s)
+	timeout -s KILL "$CHECK_TIMEOUT" sh "$0" --one "$1" >/tmp/check.log 2>&1
+	rc=$?
+	took=$(awk -v a="$t0" '{ printf "%.2f", $1 - a }' /proc/uptime)
+	if [ "$rc" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ "$rc" != 137 ] || echo "# killed after $CHECK_TIMEOUT s"
+		sed 's/^/# /' /tmp/check.log
+	fi
+	echo "# ($1: $took s)"
+	# what the check left
+	for id in $(cr list -q 2>/dev/null); do
+		cr delete --force "$id" >/dev/null 2>&1
+	done
+	rmdir "$CG/vmrunner" 2>/dev/null
+}
+
+mkdir -p "$STATE" "$C_ROOT"
+echo "# vm: $(uname -r), $(nproc) CPUs, checks start at $(uptime_s) s of uptime"
+check t_pure_v2 "the VM is pure cgroup v2: one cgroup2 mount, no v1, the root's subtree_control empty"
+check t_first_run "c-run enables cpuset, cpu, memory and pids in the root's subtree_control itself"
+check t_live_cgroup "the container's cgroup /c-tools/ID holds its process while it runs and is gone after"
+check t_rm "--rm leaves no state and no cgroup"
+check t_memory_4m "--memory 4M still runs one command, and memory.max is 4 MiB"
+check t_oom "a memory hog under --memory 8M is OOM-killed: 137, oomKilled in its state"
+check t_pids_1 "--pids-limit 1 still runs one command, and pids.max is 1"
+check t_fork_loop "a fork loop under --pids-limit 5 meets EAGAIN and the container still ends"
+check t_fork_bomb_lite "--pids-limit 5 lets exactly 4 children be forked beside pid 1"
+check t_cpus "--cpus 0.5 is cpu.max 50000 100000, inside and on the host"
+check t_cpu_shares "--cpu-shares is cpu.weight: 1024 is 100, 512 is 59, 2 is 1, 262144 is 10000"
+check t_cpuset "--cpuset-cpus 1 is cpuset.cpus 1, and the process may run on CPU 1 only"
+check t_memory_swap "--memory-swap is memory.swap.max, the swap beyond --memory; -1 is max"
+check t_bad_cpuset "a cpuset the kernel refuses is one error line, 125, and no cgroup left"
+check t_cgroupns "the container has its own cgroup namespace: /proc/self/cgroup is 0::/"
+check t_oci_no_cgroupns "without a cgroup namespace the process is in /c-tools/ID, bound at /sys/fs/cgroup"
+check t_oci_run "OCI: run --bundle with a cgroupsPath runs in that cgroup and removes it"
+check t_oci_lifecycle "OCI: create, start, state, kill, delete with a cgroupsPath leave no cgroup"
+check t_oci_kill_all "OCI: kill --all signals every process of the cgroup"
+check t_oci_delete_force "OCI: delete --force of a running container leaves no cgroup"
+check t_detached "-d, stop, rm: the detached container's cgroup goes with it"
+check t_exec "c-attach --exec runs in the detached container's cgroup"
+check t_parallel "5 containers in parallel all succeed and leave no cgroup"
+check t_from_child_cgroup "run from a child cgroup: /c-tools/ID still works; a limit on a relative cgroupsPath is EBUSY"
+check t_nothing_left "no container and no cgroup is left at the end"
+echo "1..$n"
