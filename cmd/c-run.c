@@ -478,13 +478,10 @@ static json_t *saved_config(const struct c_state *s)
 static void hooks_warn(const json_t *config, const char *kind, const struct c_state *s)
 {
 	_cleanup_json_ json_t *state = c_state_oci(s);
-	c_err *e = NULL;
+	_cleanup_free_ char *what = NULL;
 
-	if (state && c_hooks_run(config, kind, state, s->pid, &e) < 0) {
-		c_err_wrap(&e, "warning: container %s", s->id);
-		c_err_print(e);
-		c_err_free(&e);
-	}
+	if (state && asprintf(&what, "container %s", s->id) >= 0)
+		c_hooks_run_all(config, kind, state, what);
 }
 
 /* Hooks of a kind whose failure ends the container. */

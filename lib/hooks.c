@@ -263,3 +263,25 @@ int c_hooks_run(const json_t *config, const char *kind, const json_t *state, pid
 			return -1;
 	return 0;
 }
+
+void c_hooks_run_all(const json_t *config, const char *kind, const json_t *state,
+		     const char *what)
+{
+	const json_t *list = json_object_get(json_object_get(config, "hooks"), kind), *h;
+	_cleanup_free_ char *text = NULL;
+	c_err *err = NULL;
+	size_t i;
+
+	if (!json_array_size(list))
+		return;
+	text = json_dumps(state, JSON_COMPACT);
+	json_array_foreach(list, i, h) {
+		if (!text)
+			c_err_new(&err, C_EXIT_FAIL, ENOMEM, "hooks.%s: the state", kind);
+		else if (run_hook(h, kind, i, text, 0, &err) == 0)
+			continue;
+		c_err_wrap(&err, "warning: %s", what);
+		c_err_print(err);
+		c_err_free(&err);
+	}
+}

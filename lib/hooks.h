@@ -45,4 +45,10 @@ bool c_hooks_any(const json_t *config);
 int c_hooks_run(const json_t *config, const char *kind, const json_t *state, pid_t container,
 		c_err **err);
 
+/* The same for the kinds whose failure is only a warning (poststart,
+ * poststop): every hook runs, each failure printed as a warning about
+ * what (the container). */
+void c_hooks_run_all(const json_t *config, const char *kind, const json_t *state,
+		     const char *what);
+
 #endif

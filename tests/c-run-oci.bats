@@ -308,8 +308,10 @@ hook_status() { # DIR KIND
 	[ ! -e "$TEST_TMP/hb/out/ran" ]
 }
 
-@test "failing poststart and poststop hooks are warnings: start and delete still succeed" {
-	EDIT='c["hooks"] = {k: [{"path": "/bin/false"}] for k in ("poststart", "poststop")}' \
+@test "failing poststart and poststop hooks are warnings: the next hooks run, start and delete succeed" {
+	EDIT='c["hooks"] = {k: [{"path": "/bin/false"},
+                     {"path": "/bin/sh", "args": ["sh", "-c", "echo %s >> %s/out/after" % (k, dir)]}]
+              for k in ("poststart", "poststop")}' \
 		oci_bundle "$TEST_TMP/hb" true
 	ccreate --bundle "$TEST_TMP/hb" "hk5-$SFX"
 	crun start "hk5-$SFX"
@@ -319,6 +321,7 @@ hook_status() { # DIR KIND
 	crun delete "hk5-$SFX"
 	expect_status 0
 	[[ $stderr == *"warning"*"hooks.poststop[0] /bin/false"* ]] || { echo "$stderr"; return 1; }
+	expect_eq "$(cat "$TEST_TMP/hb/out/after")" $'poststart\npoststop' "the hooks after the failing ones"
 	no_trace_of "hk5-$SFX"
 }
 
