@@ -368,3 +368,19 @@ hook_status() { # DIR KIND
 	wait_until 5 test -s "$TEST_TMP/ub/out/uid"
 	expect_eq "$(cat "$TEST_TMP/ub/out/uid")" 1000 "uid"
 }
+
+@test "a bind mount's key=value options are data the kernel ignores for binds: accepted; a bare unknown one is refused" {
+	mkdir -p "$TEST_TMP/src"
+	echo here >"$TEST_TMP/src/f"
+	EDIT='c["mounts"].append({"destination": "/b", "type": "bind", "source": "'"$TEST_TMP/src"'",
+                     "options": ["rbind", "mode=755", "size=65536k"]})' \
+		oci_bundle "$TEST_TMP/mb" cat /b/f
+	crun run --bundle "$TEST_TMP/mb" "mb1-$SFX"
+	expect_status 0
+	expect_output here
+	EDIT='c["mounts"].append({"destination": "/b", "type": "bind", "source": "/tmp",
+                     "options": ["rbind", "frobnicate"]})' oci_bundle "$TEST_TMP/mb" true
+	crun run --bundle "$TEST_TMP/mb" "mb2-$SFX"
+	expect_status 3
+	expect_error_line frobnicate "bind mount"
+}
