@@ -516,6 +516,9 @@ static int start_container(const struct c_state *s, const json_t *config, c_err 
 	if (fd < 0 || read(fd, &byte, 1) != 1)
 		return c_err_sys(err, "start", s->id);
 	unlink(fifo);
+	/* the end of the fifo: the process exec'd its command (or died) */
+	for (ssize_t n = 1; n > 0 || (n < 0 && errno == EINTR);)
+		n = read(fd, &byte, 1);
 	hooks_warn(config, "poststart", s);
 	return 0;
 }

@@ -1,5 +1,6 @@
 #include "container.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -381,11 +382,39 @@ static int wait_for_start(int sock, const char *fifo_path, int fifo, c_err **err
 
 	send_msg(sock, &m, -1);
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fifo);
+	/* the write end stays open until the exec closes it: `start` reads
+	 * to the end of the fifo, so it returns once the command runs */
 	fd = open(proc, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1)
 		return c_err_sys(err, "exec fifo", fifo_path);
-	close(fd);
 	close(fifo);
+	return 0;
+}
+
+/* Every fd from 3 up closed (cloexec: only marked close-on-exec).
+ * close_range first; where it is missing or a seccomp profile older than
+ * it refuses it (EPERM, ENOSYS), one fd at a time from /proc/self/fd. */
+static int close_inherited(bool cloexec)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (syscall(SYS_close_range, 3, ~0U, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0)
+		return 0;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name);
+
+		if (fd < 3 || fd == dirfd(d))
+			continue;
+		if (cloexec ? fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 : close(fd) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
 	return 0;
 }
 
@@ -399,7 +428,7 @@ static noreturn void reaper(pid_t cmd)
 	/* it never execs, so close-on-exec does not apply: nothing of
 	 * c-run's (host directories, the caller's pipes) stays in the
 	 * container through /proc/1/fd */
-	syscall(SYS_close_range, 3, ~0U, 0);
+	close_inherited(false);
 	sigfillset(&all);
 	for (;;) {
 		siginfo_t si;
@@ -427,6 +456,13 @@ static noreturn void become_process(struct c_container *c, const struct c_spawn_
 	int status = C_EXIT_RUNTIME;
 	c_err *err = NULL;
 
+	/* what c-run's caller left open does not reach the container (the
+	 * OCI runtime's --preserve-fds is not supported); before seccomp,
+	 * which may refuse close_range */
+	if (close_inherited(true) < 0) {
+		c_err_sys(&err, "close-on-exec", "inherited fds");
+		child_fail(sock, &err, C_EXIT_RUNTIME);
+	}
 	if (c_rlimits_apply(c->rlimits, c->nrlimits, &err) < 0 ||
 	    (c->ident.has_oom_score_adj && c_oom_score_adj(c->ident.oom_score_adj, &err) < 0) ||
 	    (c->seccomp && !c->ident.no_new_privs && c_seccomp_load(c->seccomp, &err) < 0) ||
@@ -458,12 +494,6 @@ static noreturn void become_process(struct c_container *c, const struct c_spawn_
 			close(sock);
 			reaper(cmd);
 		}
-	}
-	/* what c-run's caller left open does not reach the container (the
-	 * OCI runtime's --preserve-fds is not supported) */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		c_err_sys(&err, "close_range", "inherited fds");
-		child_fail(sock, &err, C_EXIT_RUNTIME);
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

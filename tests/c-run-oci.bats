@@ -384,3 +384,28 @@ hook_status() { # DIR KIND
 	expect_status 3
 	expect_error_line frobnicate "bind mount"
 }
+
+@test "a seccomp profile that refuses close_range: the process runs, and still gets none of the caller's fds" {
+	cat >"$TEST_TMP/profile.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["close_range"], "action": "SCMP_ACT_ERRNO"}]}
+JSON
+	crun --security-opt seccomp="$TEST_TMP/profile.json" "$BUNDLE" ls /proc/self/fd 7</dev/null 9</dev/null
+	expect_status 0
+	# 3 is ls's own, reading the directory
+	expect_eq "$(echo $output)" "0 1 2 3" "fds of the command"
+	crun --init --security-opt seccomp="$TEST_TMP/profile.json" "$BUNDLE" ls /proc/1/fd 7</dev/null
+	expect_status 0
+	expect_eq "$(echo $output)" "0 1 2" "fds of the init"
+}
+
+@test "start returns once the command runs: its command line is the container's, not c-run's" {
+	oci_bundle "$TEST_TMP/ob" sleep 100
+	ccreate --bundle "$TEST_TMP/ob" "st1-$SFX"
+	expect_status 0
+	local pid
+	pid=$(state_field "st1-$SFX" 's["pid"]')
+	crun start "st1-$SFX"
+	expect_status 0
+	expect_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep 100 " "command line right after start"
+}
