@@ -800,6 +800,8 @@ int c_cgroup_destroy(struct c_cgroup *cg, c_err **err)
 
 struct res {
 	long long limit, reservation, swap; /* 0: unset, -1: unlimited */
+	long long kernel, kernel_tcp;       /* v1's kmem limits, likewise */
+	long long swappiness;               /* -1: unset */
 	bool disable_oom;
 	long long shares, quota, period; /* 0: unset */
 	const char *cpus, *mems;
@@ -862,9 +864,17 @@ static int parse_memory(json_t *res, struct res *r, c_err **err)
 	if (opt_int(mem, where, "limit", -1, bytes, &r->limit, err) < 0 ||
 	    opt_int(mem, where, "reservation", -1, bytes, &r->reservation, err) < 0 ||
 	    opt_int(mem, where, "swap", -1, bytes, &r->swap, err) < 0 ||
+	    opt_int(mem, where, "kernel", -1, bytes, &r->kernel, err) < 0 ||
+	    opt_int(mem, where, "kernelTCP", -1, bytes, &r->kernel_tcp, err) < 0 ||
 	    c_json_get_present(mem, where, "disableOOMKiller", JSON_TRUE, &v, err) < 0)
 		return -1;
 	r->disable_oom = json_is_true(v);
+	if (c_json_get_present(mem, where, "swappiness", JSON_INTEGER, &v, err) < 0)
+		return -1;
+	r->swappiness = v ? json_integer_value(v) : -1;
+	if (v && (r->swappiness < 0 || r->swappiness > 100))
+		return c_err_new(err, C_EXIT_DATA, 0, "field %s.swappiness: %lld: expected 0 to 100",
+				 where, r->swappiness);
 	if (r->swap > 0 && r->limit <= 0)
 		return c_err_new(err, C_EXIT_DATA, 0, "field %s.swap: %lld: needs memory.limit",
 				 where, r->swap);
@@ -978,16 +988,45 @@ static int parse_devices(json_t *res, struct res *r, c_err **err)
 	return 0;
 }
 
+/* The spec: what a runtime cannot apply is an error, not a container
+ * without it.  Empty objects and arrays ask for nothing. */
+static int refuse_unapplied(json_t *res, c_err **err)
+{
+	static const char *const whole[] = { "blockIO", "hugepageLimits", "network", "rdma",
+					     "unified" };
+	static const char *const cpu_keys[] = { "realtimeRuntime", "realtimePeriod", "burst",
+						"idle" };
+	json_t *cpu = json_object_get(res, "cpu"), *v;
+
+	for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+		v = json_object_get(res, whole[i]);
+		if (v && !json_is_null(v) &&
+		    ((!json_is_object(v) && !json_is_array(v)) || json_object_size(v) ||
+		     json_array_size(v)))
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "field " RES ".%s: not supported by c-run", whole[i]);
+	}
+	for (size_t i = 0; i < sizeof cpu_keys / sizeof cpu_keys[0]; i++) {
+		v = json_object_get(cpu, cpu_keys[i]);
+		if (v && !json_is_null(v))
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "field " RES ".cpu.%s: not supported by c-run", cpu_keys[i]);
+	}
+	return 0;
+}
+
 static int parse_res(json_t *res, struct res *r, c_err **err)
 {
 	memset(r, 0, sizeof *r);
+	r->swappiness = -1;
 	if (!res || json_is_null(res))
 		return 0;
 	if (!json_is_object(res))
 		return c_err_new(err, C_EXIT_DATA, 0, "field " RES ": expected object, got %s",
 				 c_json_type_name(res));
 	if (parse_memory(res, r, err) < 0 || parse_cpu(res, r, err) < 0 ||
-	    parse_pids(res, r, err) < 0 || parse_devices(res, r, err) < 0)
+	    parse_pids(res, r, err) < 0 || parse_devices(res, r, err) < 0 ||
+	    refuse_unapplied(res, err) < 0)
 		return -1;
 	return 0;
 }
@@ -1000,7 +1039,8 @@ static const char *num(char buf[24], long long v)
 
 static bool wants_memory(const struct res *r)
 {
-	return r->limit || r->reservation || r->swap || r->disable_oom;
+	return r->limit || r->reservation || r->swap || r->disable_oom || r->kernel ||
+	       r->kernel_tcp || r->swappiness >= 0;
 }
 
 static bool wants_cpu(const struct res *r)
@@ -1034,6 +1074,12 @@ static int v1_memory(const char *dir, const struct res *r, unsigned *ignored, c_
 		return -1;
 	if (r->reservation &&
 	    cg_write(dir, "memory.soft_limit_in_bytes", num(a, r->reservation), err) < 0)
+		return -1;
+	if ((r->kernel && cg_write(dir, "memory.kmem.limit_in_bytes", num(a, r->kernel), err) < 0) ||
+	    (r->kernel_tcp &&
+	     cg_write(dir, "memory.kmem.tcp.limit_in_bytes", num(a, r->kernel_tcp), err) < 0) ||
+	    (r->swappiness >= 0 &&
+	     cg_write(dir, "memory.swappiness", num(a, r->swappiness), err) < 0))
 		return -1;
 	return r->disable_oom ? cg_write(dir, "memory.oom_control", "1", err) : 0;
 }
@@ -1130,6 +1176,10 @@ static int v2_memory(const char *dir, const struct res *r, unsigned *ignored, c_
 		return -1;
 	if (r->disable_oom)
 		*ignored |= C_CGROUP_IGNORED_OOM_KILLER;
+	/* kernel memory is in memory.max on v2; swappiness has no file */
+	if (r->swappiness >= 0)
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "field " RES ".memory.swappiness: cgroup v2 has no swappiness");
 	return 0;
 }
 

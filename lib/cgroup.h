@@ -40,6 +40,9 @@
  *   cpu.shares               cpu.shares                    cpu.weight, converted
  *   cpu.period, cpu.quota    cpu.cfs_period_us, ..quota_us cpu.max "QUOTA PERIOD"
  *   cpu.cpus, cpu.mems       cpuset.cpus, cpuset.mems      cpuset.cpus, cpuset.mems
+ *   memory.kernel            memory.kmem.limit_in_bytes    (in memory.max)
+ *   memory.kernelTCP         memory.kmem.tcp.limit_in_bytes (in memory.max)
+ *   memory.swappiness        memory.swappiness             (none: an error)
  *   pids.limit               pids.max                      pids.max
  *   devices                  devices.deny, devices.allow   (none: needs eBPF)
  *
@@ -54,8 +57,10 @@
  * of any device, and null, zero, full, random, urandom, tty, console, ptmx
  * and the ptys (136:*).  They come last so that a spec starting with docker's
  * "deny all" cannot take them away, and they are applied with no devices list
- * too.  Not applied: blockIO, hugepageLimits, network, rdma, unified, kernel,
- * kernelTCP, swappiness, realtime*, burst, idle.
+ * too.  Not supported, and so an error naming the field when they ask for
+ * anything, as the runtime spec wants of what a runtime cannot apply:
+ * blockIO, hugepageLimits, network, rdma, unified, cpu.realtime*, cpu.burst,
+ * cpu.idle.
  *
  * Bad values are C_EXIT_DATA errors naming the field, found before anything
  * is made:

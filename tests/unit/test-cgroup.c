@@ -518,7 +518,8 @@ static void fake_v1(void)
 
 	h = create("/c-tools/h",
 		   "{\"memory\": {\"limit\": 67108864, \"reservation\": 33554432, \"swap\": "
-		   "100663296, \"disableOOMKiller\": true},"
+		   "100663296, \"disableOOMKiller\": true, \"swappiness\": 30, "
+		   "\"kernelTCP\": 16777216},"
 		   " \"cpu\": {\"shares\": 512, \"quota\": 25000, \"period\": 50000, \"cpus\": "
 		   "\"1\"},"
 		   " \"pids\": {\"limit\": 5},"
@@ -544,8 +545,10 @@ static void fake_v1(void)
 	   "hybrid: nothing made in unified, name=systemd or hierarchies we do not use");
 	ok(file_is(mem, "memory.limit_in_bytes", "67108864") &&
 	       file_is(mem, "memory.soft_limit_in_bytes", "33554432") &&
-	       file_is(mem, "memory.oom_control", "1"),
-	   "v1: memory limit, soft limit, OOM killer off");
+	       file_is(mem, "memory.oom_control", "1") &&
+	       file_is(mem, "memory.swappiness", "30") &&
+	       file_is(mem, "memory.kmem.tcp.limit_in_bytes", "16777216"),
+	   "v1: memory limit, soft limit, OOM killer off, swappiness, kernel TCP limit");
 	ok(ignored == C_CGROUP_IGNORED_SWAP && !exists(at("v1/sys/fs/cgroup/mem ory/c-tools/h/"
 							  "memory.memsw.limit_in_bytes")),
 	   "v1: no memory.memsw.limit_in_bytes: the swap limit is reported ignored (%#x)", ignored);
@@ -680,6 +683,14 @@ static void bad_input(void)
 		{ "/c-tools/bad", "{\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}",
 		  "devices[0].access: \"rwx\"" },
 		{ "/c-tools/bad", "[]", "field linux.resources: expected object, got array" },
+		{ "/c-tools/bad", "{\"memory\": {\"swappiness\": 101}}",
+		  "field linux.resources.memory.swappiness: 101: expected 0 to 100" },
+		{ "/c-tools/bad", "{\"blockIO\": {\"weight\": 10}}",
+		  "field linux.resources.blockIO: not supported by c-run" },
+		{ "/c-tools/bad", "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 1}]}",
+		  "field linux.resources.hugepageLimits: not supported by c-run" },
+		{ "/c-tools/bad", "{\"cpu\": {\"realtimeRuntime\": 10}}",
+		  "field linux.resources.cpu.realtimeRuntime: not supported by c-run" },
 		{ "/c-tools/../etc", NULL, "\"..\" are not allowed" },
 		{ "./x", NULL, "\"..\" are not allowed" },
 		{ "system.slice:c-tools:x", NULL, "slice:prefix:name form is not supported" },
