@@ -682,9 +682,8 @@ fail:
 
 /* Calls step(parent, child) for each directory of dir below top, top down. */
 static int walk_down(const char *top, const char *dir,
-		     int (*step)(const char *parent, const char *child, const void *arg,
-				 c_err **err),
-		     const void *arg, c_err **err)
+		     int (*step)(const char *parent, const char *child, void *arg, c_err **err),
+		     void *arg, c_err **err)
 {
 	_cleanup_free_ char *parent = strdup(dir), *child = strdup(dir);
 	size_t at = strlen(top);
@@ -708,7 +707,7 @@ static int walk_down(const char *top, const char *dir,
 
 /* A v1 cpuset starts with no CPUs and no memory nodes and refuses every
  * process until it has some: give it its parent's. */
-static int fill_cpuset(const char *parent, const char *child, const void *arg, c_err **err)
+static int fill_cpuset(const char *parent, const char *child, void *arg, c_err **err)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
 
@@ -726,11 +725,6 @@ static int fill_cpuset(const char *parent, const char *child, const void *arg, c
 	return 0;
 }
 
-static int enable_v2(const char *parent, const char *child, const void *arg, c_err **err)
-{
-	return cg_write(parent, "cgroup.subtree_control", arg, err);
-}
-
 /* "+cpuset +cpu ..." for the v2 controllers in ctrls. */
 static void v2_enable_list(unsigned ctrls, char *buf, size_t size)
 {
@@ -743,20 +737,74 @@ static void v2_enable_list(unsigned ctrls, char *buf, size_t size)
 					      ctrl_names[v2_ctrls[i]]);
 }
 
-static int make_all(struct c_cgroup *cg, c_err **err)
+/* The v2 controllers to enable below each directory (ctrls), and those the
+ * resources need (need). */
+struct v2_enable {
+	unsigned ctrls, need;
+};
+
+/* Enables e->ctrls in parent's cgroup.subtree_control, in one write.  Where
+ * parent holds processes the kernel refuses it with EBUSY (the
+ * no-internal-process rule: a path below the runtime's own cgroup, or a
+ * runtime in a container whose cgroup namespace's root holds its init).
+ * Then nothing is enabled here and below when the resources need none of
+ * them, as runc does (enabling the threaded controllers alone would make
+ * parent a thread root, where no process can join a cgroup below), and the
+ * refusal is the error when they need one.  Where the kernel refuses a
+ * controller for another reason, the others are enabled one by one: one
+ * the resources do not need is left out here and below; one they need is
+ * the error. */
+static int enable_v2(const char *parent, const char *child, void *arg, c_err **err)
+{
+	struct v2_enable *e = arg;
+	c_err *first = NULL;
+	char list[64];
+
+	(void)child;
+	v2_enable_list(e->ctrls, list, sizeof list);
+	if (!*list || cg_write(parent, "cgroup.subtree_control", list, &first) == 0)
+		return 0;
+	if (first && first->errnum == EBUSY) {
+		if (e->ctrls & e->need) {
+			if (err)
+				*err = first;
+			else
+				c_err_free(&first);
+			return -1;
+		}
+		c_err_free(&first);
+		e->ctrls = 0;
+		return 0;
+	}
+	c_err_free(&first);
+	for (size_t i = 0; i < sizeof v2_ctrls / sizeof v2_ctrls[0]; i++) {
+		unsigned bit = BIT(v2_ctrls[i]);
+		bool needed = e->need & bit;
+
+		if (!(e->ctrls & bit))
+			continue;
+		v2_enable_list(bit, list, sizeof list);
+		if (cg_write(parent, "cgroup.subtree_control", list, needed ? err : NULL) == 0)
+			continue;
+		if (needed)
+			return -1;
+		e->ctrls &= ~bit;
+	}
+	return 0;
+}
+
+static int make_all(struct c_cgroup *cg, unsigned need, c_err **err)
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		struct hdir *h = &cg->h[i];
-		char list[64];
+		struct v2_enable e = { h->ctrls, need };
 
 		if (make_dirs(h, err) < 0)
 			return -1;
 		if (cg->version == C_CGROUP_V1 && (h->ctrls & BIT(CPUSET)) &&
 		    walk_down(h->base, h->dir, fill_cpuset, NULL, err) < 0)
 			return -1;
-		v2_enable_list(h->ctrls, list, sizeof list);
-		if (cg->version == C_CGROUP_V2 && *list &&
-		    walk_down(h->mnt, h->dir, enable_v2, list, err) < 0)
+		if (cg->version == C_CGROUP_V2 && walk_down(h->mnt, h->dir, enable_v2, &e, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -1206,6 +1254,13 @@ static int apply_v2(const struct c_cgroup *cg, const struct res *r, unsigned *ig
 	return 0;
 }
 
+/* The controllers r needs. */
+static unsigned needed_ctrls(const struct res *r)
+{
+	return (wants_memory(r) ? BIT(MEMORY) : 0) | (wants_cpu(r) ? BIT(CPU) : 0) |
+	       (r->cpus || r->mems ? BIT(CPUSET) : 0) | (r->has_pids ? BIT(PIDS) : 0);
+}
+
 /* Whether the controllers r needs are there, before anything is made. */
 static int check_ctrls(const struct c_cgroup *cg, const struct res *r, c_err **err)
 {
@@ -1215,15 +1270,12 @@ static int check_ctrls(const struct c_cgroup *cg, const struct res *r, c_err **e
 	} need[] = {
 		{ MEMORY, "memory" }, { CPU, "cpu" }, { CPUSET, "cpu.cpus" }, { PIDS, "pids" }
 	};
-	bool wants[NCTRL] = { [MEMORY] = wants_memory(r),
-			      [CPU] = wants_cpu(r),
-			      [CPUSET] = r->cpus || r->mems,
-			      [PIDS] = r->has_pids };
+	unsigned wants = needed_ctrls(r);
 
 	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
 		enum ctrl c = need[i].c;
 
-		if (!wants[c])
+		if (!(wants & BIT(c)))
 			continue;
 		if (cg->version == C_CGROUP_V1 && !dir_for(cg, c))
 			return c_err_new(err, C_EXIT_FAIL, 0,
@@ -1253,7 +1305,7 @@ struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *
 		return NULL;
 	rc = check_ctrls(cg, &r, err);
 	if (rc == 0)
-		rc = make_all(cg, err);
+		rc = make_all(cg, needed_ctrls(&r), err);
 	if (rc == 0)
 		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &r, &skipped, err)
 						: apply_v2(cg, &r, &skipped, err);

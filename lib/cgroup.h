@@ -22,9 +22,13 @@
  * a cgroup below the root, from there); "c-tools/ID" from the calling
  * process's own cgroup in each hierarchy (as runc does), so a relative path
  * names the same cgroup only for callers in the same cgroup: c-run should
- * keep absolute ones.  On v2 the
- * path's ancestors must hold no process (the kernel's no-internal-process
- * rule), so a path below the runtime's own cgroup fails there with EBUSY.
+ * keep absolute ones.  On v2 a controller can be enabled only in an
+ * ancestor that holds no process (the kernel's no-internal-process rule):
+ * where one does (a path below the runtime's own cgroup; a runtime in a
+ * container, whose cgroup namespace's root holds its init), the cgroup is
+ * made with no controller when the resources need none, as runc does, and
+ * fails with EBUSY when they need one.  A controller refused otherwise is
+ * left out when not needed.
  * Refused (C_EXIT_DATA): "", "/", "." and ".." components, and systemd's
  * "slice:prefix:name".  Directories are made as needed and an existing one
  * is joined, as the spec says; the ones made by this handle are recorded.

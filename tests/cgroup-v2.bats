@@ -185,6 +185,10 @@ vm_check() {
 	vm_check
 }
 
+@test "in a container, whose cgroup namespace's root holds processes, a container without limits runs" {
+	vm_check
+}
+
 @test "no container and no cgroup is left at the end" {
 	vm_check
 }

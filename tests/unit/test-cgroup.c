@@ -440,10 +440,25 @@ static void fake_v2(void)
 	    "cpuset cpu io memory hugetlb pids rdma misc\n");
 	unlink(at("v2/sys/fs/cgroup/cgroup.subtree_control"));
 	mkdirs(at("v2/sys/fs/cgroup/cgroup.subtree_control"));
-	cg = create("/c-tools/p/q", NULL, NULL, &e);
-	ok(!cg && e && e->errnum == EISDIR && tap_err_has(&e, "cgroup /c-tools/p/q: write ") &&
+	cg = create("/c-tools/p/q", "{\"pids\": {\"limit\": 5}}", NULL, &e);
+	ok(!cg && e && e->errnum == EISDIR &&
+	       tap_err_has(&e, "/sys/fs/cgroup/cgroup.subtree_control: \"+pids\": ") &&
 	       gone(at("v2/sys/fs/cgroup/c-tools")),
-	   "v2: a refused write fails the create, with errno, and removes the dirs it made");
+	   "v2: a needed controller that is refused fails the create, naming it, with errno, "
+	   "and removes the dirs it made");
+	/* refused as EBUSY is when the root of a container's cgroup namespace
+	 * holds its init: without a limit, a cgroup without controllers */
+	cg = create("/c-tools/p/q", NULL, NULL, &e);
+	if (!ok(cg && !strcmp(c_cgroup_dir(cg, NULL), at("v2/sys/fs/cgroup/c-tools/p/q")) &&
+		    !exists(at("v2/sys/fs/cgroup/c-tools/cgroup.subtree_control")),
+		"v2: controllers that are refused and not needed are left out, here and below"))
+		c_err_print(e);
+	c_err_free(&e);
+	if (cg) {
+		ok(c_cgroup_destroy(cg, NULL) == 0 && gone(at("v2/sys/fs/cgroup/c-tools")),
+		   "v2: ... and destroy removes what it made");
+		c_cgroup_free(cg);
+	}
 	rmdir(at("v2/sys/fs/cgroup/cgroup.subtree_control"));
 }
 

@@ -474,6 +474,24 @@ t_from_child_cgroup() {
 	rmdir "$CG/vmrunner"
 }
 
+# c-run in a container on a v2 host (a CI job's, say): the root of the
+# container's cgroup namespace holds its processes, so no controller can be
+# enabled there.  A container without limits still runs (as runc's does), a
+# limit is EBUSY, and once the processes moved to a child cgroup (as docker's
+# dind does) the limit works.  The outer container is privileged and
+# remounts its /sys/fs/cgroup read-write.
+t_in_container() {
+	run cr --rm --privileged -v /bin/c-run:/c-run -v "$B:$B" "$B" sh -c '
+		mount -o remount,rw /sys/fs/cgroup || exit 1
+		/c-run --root /tmp/st --rm '"$B"' cat /proc/self/cgroup; echo "status $?"
+		/c-run --root /tmp/st --rm --pids-limit 5 '"$B"' true; echo "status $?"
+		mkdir /sys/fs/cgroup/init && echo 1 >/sys/fs/cgroup/init/cgroup.procs || exit 1
+		/c-run --root /tmp/st --rm --pids-limit 5 '"$B"' cat /sys/fs/cgroup/pids.max; echo "status $?"'
+	expect_status 0 || return 1
+	expect_output "$(printf '0::/\nstatus 0\nstatus 125\n5\nstatus 0')" || return 1
+	expect_error_line /sys/fs/cgroup/cgroup.subtree_control busy
+}
+
 # (parents such as /c-tools may stay: they are shared)
 t_nothing_left() {
 	[ -z "$(cr list -q)" ] || fail "containers left: $(cr list)" || return 1
@@ -538,5 +556,6 @@ check t_detached "-d, stop, rm: the detached container's cgroup goes with it"
 check t_exec "c-attach --exec runs in the detached container's cgroup"
 check t_parallel "5 containers in parallel all succeed and leave no cgroup"
 check t_from_child_cgroup "run from a child cgroup: /c-tools/ID still works; a limit on a relative cgroupsPath is EBUSY"
+check t_in_container "in a container, whose cgroup namespace's root holds processes, a container without limits runs"
 check t_nothing_left "no container and no cgroup is left at the end"
 echo "1..$n"
