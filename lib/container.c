@@ -54,6 +54,7 @@ struct c_container {
 	int join_fd[NNS];  /* namespaces joined by path, -1 otherwise */
 	char **argv, **env;
 	const char *cwd, *hostname, *domainname;
+	const char *apparmor; /* the profile to exec into, or NULL */
 	bool terminal;
 };
 
@@ -146,6 +147,13 @@ static int prepare_process(struct c_container *c, c_err **err)
 	if (!c->cwd || c->cwd[0] != '/')
 		return c_err_new(err, C_EXIT_DATA, 0, "field process.cwd: must be an absolute path");
 	c->terminal = json_is_true(json_object_get(process, "terminal"));
+	c->apparmor = json_string_value(json_object_get(process, "apparmorProfile"));
+	if (c->apparmor && !*c->apparmor)
+		c->apparmor = NULL;
+	/* the spec: what the runtime cannot apply is an error */
+	if (json_string_length(json_object_get(process, "selinuxLabel")))
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "field process.selinuxLabel: SELinux labels are not supported by c-run");
 	c->hostname = json_string_value(json_object_get(c->spec, "hostname"));
 	c->domainname = json_string_value(json_object_get(c->spec, "domainname"));
 	if (c_cap_last(&last, err) < 0 ||
@@ -201,6 +209,12 @@ struct c_container *c_container_prepare(json_t *spec, const char *bundle, const 
 {
 	struct c_container *c = container_new(spec, id, err);
 
+	if (c && json_string_length(json_object_get(json_object_get(spec, "linux"), "mountLabel"))) {
+		c_err_new(err, C_EXIT_DATA, 0,
+			  "field linux.mountLabel: SELinux labels are not supported by c-run");
+		c_container_free(c);
+		return NULL;
+	}
 	if (c && (prepare_namespaces(c, err) < 0 || prepare_process(c, err) < 0 ||
 		  !(c->rootfs = c_rootfs_plan_new(spec, bundle, err)) ||
 		  prepare_seccomp(c, cache_dir, err) < 0)) {
@@ -418,6 +432,32 @@ static int close_inherited(bool cloexec)
 	return 0;
 }
 
+/* The AppArmor profile the exec moves into, as runc sets it.  Where
+ * AppArmor is off the kernel refuses it: the error names the profile. */
+static int apparmor_exec(const char *profile, c_err **err)
+{
+	static const char *const files[] = { "/proc/self/attr/apparmor/exec",
+					     "/proc/self/attr/exec" };
+	_cleanup_free_ char *cmd = NULL;
+	int n = asprintf(&cmd, "exec %s", profile);
+
+	if (n < 0) {
+		cmd = NULL;
+		return c_err_new(err, C_EXIT_RUNTIME, ENOMEM, "AppArmor profile %s", profile);
+	}
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		_cleanup_close_ int fd = open(files[i], O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 && errno == ENOENT && i + 1 < sizeof files / sizeof files[0])
+			continue;
+		if (fd < 0 || write(fd, cmd, (size_t)n) != n)
+			return c_err_new(err, C_EXIT_RUNTIME, errno,
+					 "AppArmor profile %s: write %s", profile, files[i]);
+		return 0;
+	}
+	return 0;
+}
+
 /* --init: pid 1 reaps every child and forwards signals to the command; it
  * exits with the command's status. */
 static noreturn void reaper(pid_t cmd)
@@ -463,7 +503,8 @@ static noreturn void become_process(struct c_container *c, const struct c_spawn_
 		c_err_sys(&err, "close-on-exec", "inherited fds");
 		child_fail(sock, &err, C_EXIT_RUNTIME);
 	}
-	if (c_rlimits_apply(c->rlimits, c->nrlimits, &err) < 0 ||
+	if ((c->apparmor && apparmor_exec(c->apparmor, &err) < 0) ||
+	    c_rlimits_apply(c->rlimits, c->nrlimits, &err) < 0 ||
 	    (c->ident.has_oom_score_adj && c_oom_score_adj(c->ident.oom_score_adj, &err) < 0) ||
 	    (c->seccomp && !c->ident.no_new_privs && c_seccomp_load(c->seccomp, &err) < 0) ||
 	    c_identity_switch(&c->ident, c->has_caps ? &c->caps : NULL, &err) < 0 ||

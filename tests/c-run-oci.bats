@@ -409,3 +409,24 @@ JSON
 	expect_status 0
 	expect_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep 100 " "command line right after start"
 }
+
+@test "an AppArmor profile the kernel does not have (or no AppArmor) fails create, naming the profile" {
+	EDIT='c["process"]["apparmorProfile"] = "c-tools-no-such-profile"' oci_bundle "$TEST_TMP/ab" true
+	ccreate --bundle "$TEST_TMP/ab" "aa1-$SFX"
+	[ "$status" -ne 0 ]
+	expect_error_line "AppArmor profile c-tools-no-such-profile"
+	no_trace_of "aa1-$SFX"
+}
+
+@test "SELinux labels, which c-run cannot apply, are refused naming the field" {
+	EDIT='c["process"]["selinuxLabel"] = "system_u:system_r:svirt_lxc_net_t:s0:c124,c675"' \
+		oci_bundle "$TEST_TMP/sb" true
+	crun run --bundle "$TEST_TMP/sb" "se1-$SFX"
+	expect_status 3
+	expect_error_line process.selinuxLabel
+	EDIT='c["linux"]["mountLabel"] = "system_u:object_r:svirt_sandbox_file_t:s0:c715,c811"' \
+		oci_bundle "$TEST_TMP/sb" true
+	crun run --bundle "$TEST_TMP/sb" "se2-$SFX"
+	expect_status 3
+	expect_error_line linux.mountLabel
+}
