@@ -762,15 +762,13 @@ static int make_all(struct c_cgroup *cg, c_err **err)
 	return 0;
 }
 
-/* The leaf, what was made below it, and the parents this handle made. */
-static int remove_made(struct hdir *h, c_err **err)
+/* The parents this handle made above the leaf, once the leaf is gone. */
+static int remove_parents(const struct hdir *h, c_err **err)
 {
 	_cleanup_free_ char *p = NULL;
 
-	if (!h->dir)
+	if (h->made < 2)
 		return 0;
-	if (remove_tree(h->dir, err) < 0)
-		return -1;
 	p = strdup(h->dir);
 	if (!p)
 		return oom(err);
@@ -786,6 +784,16 @@ static int remove_made(struct hdir *h, c_err **err)
 	return 0;
 }
 
+/* The leaf, what was made below it, and the parents this handle made. */
+static int remove_made(struct hdir *h, c_err **err)
+{
+	if (!h->dir)
+		return 0;
+	if (remove_tree(h->dir, err) < 0)
+		return -1;
+	return remove_parents(h, err);
+}
+
 int c_cgroup_destroy(struct c_cgroup *cg, c_err **err)
 {
 	int rc = 0;
@@ -793,6 +801,41 @@ int c_cgroup_destroy(struct c_cgroup *cg, c_err **err)
 	for (size_t i = 0; i < cg->n; i++)
 		if (remove_made(&cg->h[i], rc < 0 ? NULL : err) < 0)
 			rc = -1;
+	return rc;
+}
+
+int c_cgroup_remove(struct c_cgroup *cg, c_err **err)
+{
+	bool busy = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hdir *h = &cg->h[i];
+
+		if (!h->dir)
+			continue;
+		if (rmdir(h->dir) < 0 && errno != ENOENT) {
+			/* processes, or cgroups below it: for the kill */
+			if (errno == EBUSY) {
+				busy = true;
+				continue;
+			}
+			c_err_sys(rc < 0 ? NULL : err, "remove cgroup", h->dir);
+			rc = -1;
+			continue;
+		}
+		if (remove_parents(h, rc < 0 ? NULL : err) < 0)
+			rc = -1;
+		/* gone from this hierarchy: nothing left there to kill or remove */
+		free(h->dir);
+		h->dir = NULL;
+	}
+	if (!busy)
+		return rc;
+	if (c_cgroup_kill(cg, SIGKILL, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	if (c_cgroup_destroy(cg, rc < 0 ? NULL : err) < 0)
+		rc = -1;
 	return rc;
 }
 

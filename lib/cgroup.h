@@ -159,6 +159,13 @@ int c_cgroup_kill(const struct c_cgroup *cg, int signo, c_err **err);
  * stays.  Does not kill: the cgroup must be empty (see c_cgroup_kill). */
 int c_cgroup_destroy(struct c_cgroup *cg, c_err **err);
 
+/* Remove the cgroup, killing what is left in it: one rmdir per hierarchy
+ * where it is empty, as a container's is once its pid 1 has been reaped;
+ * c_cgroup_kill(SIGKILL) and c_cgroup_destroy() for the hierarchies where
+ * the rmdir is refused (EBUSY: processes, or cgroups below it).  The
+ * hierarchies it is gone from are left out of the handle. */
+int c_cgroup_remove(struct c_cgroup *cg, c_err **err);
+
 void c_cgroup_free(struct c_cgroup *cg);
 
 /* Test hook: non-NULL reads self/mountinfo, self/cgroup and PID/cgroup under

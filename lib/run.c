@@ -83,9 +83,7 @@ int c_run_remove(const char *root, struct c_state *s, c_err **err)
 	c_err *e = NULL;
 
 	if (cg) {
-		c_cgroup_kill(cg, SIGKILL, &e);
-		c_err_free(&e);
-		c_cgroup_destroy(cg, &e);
+		c_cgroup_remove(cg, &e);
 		c_err_free(&e);
 		c_cgroup_free(cg);
 	}
@@ -172,12 +170,12 @@ int c_run_record_end(struct c_run *l, int wstatus, bool timed_out)
 	c_err_free(&e);
 	c_state_save(&l->st, &e);
 	c_err_free(&e);
-	if (l->cg) {
-		c_cgroup_kill(l->cg, SIGKILL, &e);
-		c_err_free(&e);
-		c_cgroup_destroy(l->cg, &e);
-		c_err_free(&e);
+	/* once it is gone, c_run_remove() need not look for it again */
+	if (l->cg && c_cgroup_remove(l->cg, &e) == 0) {
+		free(l->st.cgroup);
+		l->st.cgroup = NULL;
 	}
+	c_err_free(&e);
 	return l->st.exit_code;
 }
 
