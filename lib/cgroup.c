@@ -488,6 +488,26 @@ static int remove_tree(const char *dir, c_err **err)
 
 /* ---- the handle ---------------------------------------------------------- */
 
+struct res {
+	long long limit, reservation, swap; /* 0: unset, -1: unlimited */
+	bool disable_oom;
+	long long shares, quota, period; /* 0: unset */
+	const char *cpus, *mems;
+	bool has_pids;
+	long long pids;
+	size_t nrules;
+	struct rule {
+		bool allow;
+		char text[40]; /* "c 1:3 rwm", as devices.allow and devices.deny take it */
+	} * rules;
+};
+
+static void res_free(struct res *r)
+{
+	free(r->rules);
+}
+
+
 struct hdir {
 	unsigned ctrls;
 	char *mnt;  /* the hierarchy's mount point */
@@ -500,6 +520,8 @@ struct c_cgroup {
 	enum c_cgroup_version version;
 	size_t n;
 	struct hdir h[NCTRL];
+	char *path;	/* as given, for messages */
+	struct res res; /* what c_cgroup_make() applies; its strings are the config's */
 };
 
 void c_cgroup_free(struct c_cgroup *cg)
@@ -511,6 +533,8 @@ void c_cgroup_free(struct c_cgroup *cg)
 		free(cg->h[i].base);
 		free(cg->h[i].dir);
 	}
+	free(cg->path);
+	res_free(&cg->res);
 	free(cg);
 }
 
@@ -840,25 +864,6 @@ int c_cgroup_remove(struct c_cgroup *cg, c_err **err)
 }
 
 /* ---- resources ----------------------------------------------------------- */
-
-struct res {
-	long long limit, reservation, swap; /* 0: unset, -1: unlimited */
-	bool disable_oom;
-	long long shares, quota, period; /* 0: unset */
-	const char *cpus, *mems;
-	bool has_pids;
-	long long pids;
-	size_t nrules;
-	struct rule {
-		bool allow;
-		char text[40]; /* "c 1:3 rwm", as devices.allow and devices.deny take it */
-	} * rules;
-};
-
-static void res_free(struct res *r)
-{
-	free(r->rules);
-}
 
 /* An optional integer, at least min; 0 when absent. */
 static int opt_int(json_t *obj, const char *where, const char *key, long long min,
@@ -1231,36 +1236,63 @@ static int check_ctrls(const struct c_cgroup *cg, const struct res *r, c_err **e
 	return 0;
 }
 
-struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
-				 c_err **err)
+struct c_cgroup *c_cgroup_plan(const char *path, json_t *resources, c_err **err)
 {
 	__attribute__((cleanup(res_free))) struct res r;
 	struct c_cgroup *cg;
-	unsigned skipped = 0;
-	int rc;
 
 	if (parse_res(resources, &r, err) < 0)
 		return NULL;
 	cg = resolve(path, err);
 	if (!cg)
 		return NULL;
-	rc = check_ctrls(cg, &r, err);
-	if (rc == 0)
-		rc = make_all(cg, err);
-	if (rc == 0)
-		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &r, &skipped, err)
-						: apply_v2(cg, &r, &skipped, err);
-	if (rc < 0) {
-		/* the first error is the one to tell; the clean-up's stay quiet */
-		for (size_t i = 0; i < cg->n; i++)
-			if (cg->h[i].made)
-				remove_made(&cg->h[i], NULL);
+	if (check_ctrls(cg, &r, err) < 0) {
 		c_cgroup_free(cg);
 		c_err_wrap(err, "cgroup %s", path);
 		return NULL;
 	}
+	cg->path = strdup(path);
+	if (!cg->path) {
+		c_cgroup_free(cg);
+		oom(err);
+		return NULL;
+	}
+	cg->res = r;
+	memset(&r, 0, sizeof r);
+	return cg;
+}
+
+int c_cgroup_make(struct c_cgroup *cg, unsigned *ignored, c_err **err)
+{
+	unsigned skipped = 0;
+	int rc = make_all(cg, err);
+
+	if (rc == 0)
+		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &cg->res, &skipped, err)
+						: apply_v2(cg, &cg->res, &skipped, err);
+	if (rc < 0) {
+		/* the first error is the one to tell; the clean-up's stay quiet */
+		for (size_t i = 0; i < cg->n; i++) {
+			if (cg->h[i].made)
+				remove_made(&cg->h[i], NULL);
+			cg->h[i].made = 0;
+		}
+		return c_err_wrap(err, "cgroup %s", cg->path);
+	}
 	if (ignored)
 		*ignored = skipped;
+	return 0;
+}
+
+struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
+				 c_err **err)
+{
+	struct c_cgroup *cg = c_cgroup_plan(path, resources, err);
+
+	if (cg && c_cgroup_make(cg, ignored, err) < 0) {
+		c_cgroup_free(cg);
+		return NULL;
+	}
 	return cg;
 }
 
@@ -1314,6 +1346,59 @@ int c_cgroup_enter_self(const struct c_cgroup *cg, c_err **err)
 	for (size_t i = 0; i < cg->n; i++)
 		if (cg->h[i].dir && cg_write(cg->h[i].dir, file, "0", err) < 0)
 			return -1;
+	return 0;
+}
+
+_Static_assert(NCTRL <= C_CGROUP_FILES_MAX, "a file per hierarchy");
+
+int c_cgroup_open_enter(const struct c_cgroup *cg, int fds[C_CGROUP_FILES_MAX], size_t *n,
+			c_err **err)
+{
+	const char *file = cg->version == C_CGROUP_V1 ? "tasks" : "cgroup.procs";
+
+	*n = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		_cleanup_free_ char *path = NULL;
+
+		if (!cg->h[i].dir)
+			continue;
+		if (asprintf(&path, "%s/%s", cg->h[i].dir, file) < 0) {
+			oom(err);
+			goto fail;
+		}
+		fds[*n] = openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
+		if (fds[*n] < 0) {
+			c_err_sys(err, "open", path);
+			goto fail;
+		}
+		(*n)++;
+	}
+	return 0;
+fail:
+	while (*n > 0)
+		close(fds[--*n]);
+	return -1;
+}
+
+int c_cgroup_enter_fds(const int *fds, size_t n, c_err **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char link[32], path[PATH_MAX];
+		ssize_t len, w;
+
+		do
+			w = write(fds[i], "0", 1);
+		while (w < 0 && errno == EINTR);
+		if (w == 1)
+			continue;
+		if (w >= 0)
+			errno = EIO;
+		/* the file's name, for the message, as far as it can be told */
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fds[i]);
+		len = readlink(link, path, sizeof path - 1);
+		path[len > 0 ? len : 0] = '\0';
+		return write_error(err, len > 0 ? path : link, "0");
+	}
 	return 0;
 }
 
