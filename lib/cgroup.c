@@ -321,25 +321,36 @@ static int write_error(c_err **err, const char *path, const char *value)
 	return -1;
 }
 
-/* One write(2) of the whole value, as cgroup files want it. */
-static int cg_write(const char *dir, const char *file, const char *value, c_err **err)
+/* A control file, opened for writing value (named in the message when
+ * it cannot be); *path for cg_put()'s messages. */
+static int cg_open(const char *dir, const char *file, const char *value, char **path,
+		   c_err **err)
 {
-	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(value);
-	ssize_t n;
+	int fd;
 
-	if (asprintf(&path, "%s/%s", dir, file) < 0)
+	if (asprintf(path, "%s/%s", dir, file) < 0) {
+		*path = NULL;
 		return oom(err);
+	}
 	/* openat: musl's open() follows O_CLOEXEC with an fcntl(2) for
 	 * kernels older than 2.6.23, one syscall more for each of the
 	 * dozens of writes of a container's start */
-	fd = openat(AT_FDCWD, path, O_WRONLY | O_TRUNC | O_CLOEXEC | (fake_tree ? O_CREAT : 0),
+	fd = openat(AT_FDCWD, *path, O_WRONLY | O_TRUNC | O_CLOEXEC | (fake_tree ? O_CREAT : 0),
 		    0644);
 	if (fd < 0)
-		return write_error(err, path, value);
+		return write_error(err, *path, value);
+	return fd;
+}
+
+/* One write(2) of the whole value, as cgroup files want it; an fd takes
+ * any number of them (the kernel reads one device rule a write). */
+static int cg_put(int fd, const char *path, const char *value, c_err **err)
+{
+	size_t len = strlen(value);
+	ssize_t n;
+
 	do
-		n = write(fd, value, len);
+		n = pwrite(fd, value, len, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return write_error(err, path, value);
@@ -347,7 +358,18 @@ static int cg_write(const char *dir, const char *file, const char *value, c_err 
 		errno = EIO;
 		return write_error(err, path, value);
 	}
+	/* a fake tree's plain file keeps the last value, as cgroupfs shows it */
+	if (fake_tree && ftruncate(fd, (off_t)len) < 0)
+		return write_error(err, path, value);
 	return 0;
+}
+
+static int cg_write(const char *dir, const char *file, const char *value, c_err **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = cg_open(dir, file, value, &path, err);
+
+	return fd < 0 ? -1 : cg_put(fd, path, value, err);
 }
 
 /* A control file's text without the trailing newline; a file that is not
@@ -358,12 +380,21 @@ static int cg_read(const char *dir, const char *file, bool missing_ok, size_t ma
 	_cleanup_free_ char *path = NULL;
 	size_t len;
 
+	c_err *mine = NULL;
+
 	if (asprintf(&path, "%s/%s", dir, file) < 0)
 		return oom(err);
-	if (missing_ok && access(path, F_OK) < 0 && errno == ENOENT)
-		return (*out = strdup("")) ? 0 : oom(err);
-	if (c_read_file(path, max, out, &len, err) < 0)
+	if (c_read_file(path, max, out, &len, &mine) < 0) {
+		if (missing_ok && mine->errnum == ENOENT) {
+			c_err_free(&mine);
+			return (*out = strdup("")) ? 0 : oom(err);
+		}
+		if (err)
+			*err = mine;
+		else
+			c_err_free(&mine);
 		return -1;
+	}
 	while (len > 0 && (*out)[len - 1] == '\n')
 		(*out)[--len] = '\0';
 	return 0;
@@ -731,23 +762,51 @@ static int walk_down(const char *top, const char *dir,
 }
 
 /* A v1 cpuset starts with no CPUs and no memory nodes and refuses every
- * process until it has some: give it its parent's. */
-static int fill_cpuset(const char *parent, const char *child, const void *arg, c_err **err)
+ * process until it has some: each directory on the way down from h->base
+ * to h->dir gets its parent's, the value handed down rather than read
+ * again.  The directories this handle made are written without a look
+ * (they are new: empty, or their parent's already when it has
+ * cgroup.clone_children); the others only when they have none. */
+static int fill_cpusets(const struct hdir *h, c_err **err)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	const char *dir = h->dir;
+	char *above[2] = { NULL, NULL };
+	size_t at = strlen(h->base), levels = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < 2; i++) {
-		_cleanup_free_ char *have = NULL, *from = NULL;
+	for (const char *c = dir + at; *c; c++)
+		levels += *c == '/';
+	for (size_t level = 0; rc == 0 && dir[at] == '/'; level++) {
+		const char *end = strchr(dir + at + 1, '/');
+		size_t next = end ? (size_t)(end - dir) : strlen(dir);
+		_cleanup_free_ char *parent = strndup(dir, at), *child = strndup(dir, next);
+		bool made = level + (size_t)h->made >= levels;
 
-		if (cg_read(child, files[i], true, VALUE_MAX, &have, err) < 0)
-			return -1;
-		if (*have)
-			continue;
-		if (cg_read(parent, files[i], false, VALUE_MAX, &from, err) < 0 ||
-		    cg_write(child, files[i], from, err) < 0)
-			return -1;
+		if (!parent || !child)
+			rc = oom(err);
+		for (size_t i = 0; rc == 0 && i < 2; i++) {
+			char *have = NULL;
+
+			if (!made && (rc = cg_read(child, files[i], true, VALUE_MAX, &have, err)) < 0)
+				break;
+			if (have && *have) {
+				free(above[i]);
+				above[i] = have;
+				continue;
+			}
+			free(have);
+			/* the parent's, read when first needed */
+			if (!above[i])
+				rc = cg_read(parent, files[i], false, VALUE_MAX, &above[i], err);
+			if (rc == 0)
+				rc = cg_write(child, files[i], above[i], err);
+		}
+		at = next;
 	}
-	return 0;
+	free(above[0]);
+	free(above[1]);
+	return rc;
 }
 
 static int enable_v2(const char *parent, const char *child, const void *arg, c_err **err)
@@ -776,7 +835,7 @@ static int make_all(struct c_cgroup *cg, c_err **err)
 		if (make_dirs(h, err) < 0)
 			return -1;
 		if (cg->version == C_CGROUP_V1 && (h->ctrls & BIT(CPUSET)) &&
-		    walk_down(h->base, h->dir, fill_cpuset, NULL, err) < 0)
+		    fill_cpusets(h, err) < 0)
 			return -1;
 		v2_enable_list(h->ctrls, list, sizeof list);
 		if (cg->version == C_CGROUP_V2 && *list &&
@@ -1086,18 +1145,33 @@ static int v1_memory(const char *dir, const struct res *r, unsigned *ignored, c_
 	return r->disable_oom ? cg_write(dir, "memory.oom_control", "1", err) : 0;
 }
 
+/* One open of devices.allow and of devices.deny for all the rules. */
 static int v1_devices(const char *dir, const struct res *r, c_err **err)
 {
-	if (cg_write(dir, "devices.deny", "a", err) < 0)
-		return -1;
-	for (size_t i = 0; i < r->nrules; i++)
-		if (cg_write(dir, r->rules[i].allow ? "devices.allow" : "devices.deny",
-			     r->rules[i].text, err) < 0)
-			return -1;
-	for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++)
-		if (cg_write(dir, "devices.allow", default_devices[i], err) < 0)
-			return -1;
-	return 0;
+	static const char *const files[] = { "devices.deny", "devices.allow" };
+	char *path[2] = { NULL, NULL };
+	int fd[2] = { -1, -1 }, rc = 0;
+	size_t ndef = sizeof default_devices / sizeof default_devices[0];
+
+	for (size_t i = 0; rc == 0 && i < 1 + r->nrules + ndef; i++) {
+		/* "a" denied first, the spec's rules, then the defaults */
+		bool allow = i > r->nrules || (i > 0 && r->rules[i - 1].allow);
+		const char *value = i == 0		 ? "a"
+				    : i <= r->nrules ? r->rules[i - 1].text
+						     : default_devices[i - 1 - r->nrules];
+
+		if (fd[allow] < 0 && (fd[allow] = cg_open(dir, files[allow], value, &path[allow],
+							  err)) < 0)
+			rc = -1;
+		else
+			rc = cg_put(fd[allow], path[allow], value, err);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+		free(path[i]);
+	}
+	return rc;
 }
 
 static int apply_v1(const struct c_cgroup *cg, const struct res *r, unsigned *ignored, c_err **err)
