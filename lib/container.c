@@ -517,6 +517,8 @@ struct join {
 	int sock;
 	bool new_cgroup_ns;
 	bool done;
+	bool pushed;	  /* the parent moved this process to another CPU */
+	cpu_set_t cpus;	  /* ... and these were its CPUs before */
 };
 
 /* Waits for the parent's 'G' and moves in through the files it carries
@@ -539,6 +541,13 @@ static int join_cgroup(void *arg, c_err **err)
 		return c_err_new(err, C_EXIT_FAIL, n < 0 ? errno : EPIPE,
 				 "join the cgroup: no word from c-run");
 	}
+	/* the CPUs it had, before the cgroup (a cpuset) has its say: 'G'
+	 * comes after the parent moved it, so this is not undone */
+	if (j->pushed && sched_setaffinity(0, sizeof j->cpus, &j->cpus) < 0) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return c_err_sys(err, "set the CPU affinity of", "the container");
+	}
 	rc = c_cgroup_enter_fds(fds, nfds, err);
 	for (size_t i = 0; i < nfds; i++)
 		close(fds[i]);
@@ -549,9 +558,11 @@ static int join_cgroup(void *arg, c_err **err)
 	return 0;
 }
 
-static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o, int sock)
+static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
+				const struct join *parent_join)
 {
-	struct join j = { .sock = sock, .new_cgroup_ns = c->new_cgroup_ns };
+	struct join j = *parent_join;
+	int sock = j.sock;
 	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot,
 				    .before_cgroups = join_cgroup, .arg = &j };
 	int fifo = -1, status = C_EXIT_RUNTIME, flags = c->clone_flags & ~CLONE_NEWPID;
@@ -653,6 +664,24 @@ static pid_t clone_child(int flags, int *into)
 	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+/* A task just cloned starts on its parent's CPU and waits there until the
+ * parent blocks, unless an idle CPU pulls it over, which the development
+ * machine's kernel does only a scheduler tick later (it keeps tasks on as
+ * few CPUs as it can).  The parent, with the cgroup to make meanwhile,
+ * moves the child to its other CPUs at once (*others; false when it has
+ * none); the child takes back its CPUs (*mine) when told the cgroup is
+ * ready, before joining it, so that a cpuset has the last word as before. */
+static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || sched_getaffinity(0, sizeof *mine, mine) < 0)
+		return false;
+	*others = *mine;
+	CPU_CLR(cpu, others);
+	return CPU_COUNT(others) > 0;
+}
+
 /* The cgroup made, the child told so with the files to join it through
  * (none when it was cloned into it). */
 static int cgroup_ready(int sock, const struct c_cgroup *cg, bool cloned_in, const char *id,
@@ -679,7 +708,9 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 {
 	json_t *resources = json_object_get(json_object_get(c->spec, "linux"), "resources");
 	_cleanup_close_ int into = -1;
+	struct join j = { .new_cgroup_ns = c->new_cgroup_ns };
 	struct c_cgroup *cg;
+	cpu_set_t others;
 	bool made = false;
 	int sv[2] = { -1, -1 };
 	pid_t child = -1;
@@ -707,6 +738,8 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 		c_err_sys(err, "socketpair for", c->id);
 		goto fail;
 	}
+	j.sock = sv[1];
+	j.pushed = !made && other_cpus(&j.cpus, &others);
 	child = clone_child(c->clone_flags & CLONE_NEWPID, &into);
 	if (child < 0) {
 		c_err_sys(err, "clone", c->id);
@@ -714,10 +747,13 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	}
 	if (child == 0) {
 		close(sv[0]);
-		child_main(c, o, sv[1]);
+		child_main(c, o, &j);
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	/* best effort: where it fails, the two take turns */
+	if (j.pushed)
+		sched_setaffinity(child, sizeof others, &others);
 	if (!made && c_cgroup_make(cg, NULL, err) < 0) {
 		c_err_wrap(err, "container %s", c->id);
 		goto fail;
