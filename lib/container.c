@@ -13,10 +13,12 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <linux/close_range.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -682,6 +684,16 @@ static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
 	return CPU_COUNT(others) > 0;
 }
 
+/* Whether this looks like a cgroup v2 host, before c_cgroup_plan() reads
+ * the mounts: a guess either way costs time, not correctness (a v2 cgroup
+ * made after the clone is joined through cgroup.procs). */
+static bool looks_v2(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 /* The cgroup made, the child told so with the files to join it through
  * (none when it was cloned into it). */
 static int cgroup_ready(int sock, const struct c_cgroup *cg, bool cloned_in, const char *id,
@@ -709,20 +721,20 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	json_t *resources = json_object_get(json_object_get(c->spec, "linux"), "resources");
 	_cleanup_close_ int into = -1;
 	struct join j = { .new_cgroup_ns = c->new_cgroup_ns };
-	struct c_cgroup *cg;
+	struct c_cgroup *cg = NULL;
 	cpu_set_t others;
 	bool made = false;
 	int sv[2] = { -1, -1 };
 	pid_t child = -1;
 
 	*pty = -1;
-	cg = c_cgroup_plan(o->cgroup_path, resources, err);
-	if (!cg)
-		return c_err_wrap(err, "container %s", c->id);
 	/* On v2 the child is cloned into its cgroup, which must exist by
 	 * then (moving in later takes cgroup.procs and an RCU grace period);
-	 * on v1 the parent makes it while the child sets itself up. */
-	if (c_cgroup_version(cg) == C_CGROUP_V2) {
+	 * on v1 the parent reads the layout and makes the cgroup while the
+	 * child sets itself up. */
+	if (looks_v2() && !(cg = c_cgroup_plan(o->cgroup_path, resources, err)))
+		return c_err_wrap(err, "container %s", c->id);
+	if (cg && c_cgroup_version(cg) == C_CGROUP_V2) {
 		if (c_cgroup_make(cg, NULL, err) < 0) {
 			c_err_wrap(err, "container %s", c->id);
 			goto fail;
@@ -754,6 +766,10 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	/* best effort: where it fails, the two take turns */
 	if (j.pushed)
 		sched_setaffinity(child, sizeof others, &others);
+	if (!cg && !(cg = c_cgroup_plan(o->cgroup_path, resources, err))) {
+		c_err_wrap(err, "container %s", c->id);
+		goto fail;
+	}
 	if (!made && c_cgroup_make(cg, NULL, err) < 0) {
 		c_err_wrap(err, "container %s", c->id);
 		goto fail;

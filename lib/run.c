@@ -124,7 +124,7 @@ int c_run_launch(struct c_run *l, c_err **err)
 	l->st.created = c_run_now();
 	l->st.exit_code = -1;
 	l->c = c_container_prepare(l->spec, l->bundle, l->st.id, cache, err);
-	if (!l->c || c_state_add(l->root, &l->st, err) < 0 || save_config(&l->st, l->spec, err) < 0)
+	if (!l->c || c_state_add(l->root, &l->st, err) < 0)
 		return -1;
 	if (l->so.exec_fifo && mkfifo(l->so.exec_fifo, 0600) < 0)
 		return c_err_sys(err, "mkfifo", l->so.exec_fifo);
@@ -138,6 +138,10 @@ int c_run_launch(struct c_run *l, c_err **err)
 	l->so.upper = l->upper;
 	l->so.work = l->work;
 	if (c_container_spawn(l->c, &l->so, &l->st.pid, &l->cg, &l->pty, err) < 0)
+		return -1;
+	/* while the container starts on its CPU; before the state that has
+	 * its pid, which is what exec and ps go by */
+	if (save_config(&l->st, l->spec, err) < 0)
 		return -1;
 	l->st.start_time = c_proc_start_time(l->st.pid);
 	return c_state_save(&l->st, err);
