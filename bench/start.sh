@@ -7,6 +7,7 @@
 #   crun   `crun run --bundle B ID`
 #   bwrap  `bwrap --unshare-all --bind ROOTFS / --proc /proc --dev /dev`
 #   floor  `unshare --mount --uts --ipc --net --pid --fork chroot ROOTFS`
+# and, with START_BENCH_BASELINE=PATH, another c-run binary in the same turns
 # then the image front, from an image whose layers are already unpacked
 # (overlay: the bundle is made per container, the layers are shared):
 #   `c-run --rm IMAGE /bin/true` against `podman run --rm IMAGE /bin/true`
@@ -46,6 +47,10 @@ RUNS=${START_BENCH_RUNS:-30}
 # itself through the tasks file, which waits for none.)  START_BENCH_GAP=0
 # measures back-to-back starts.
 GAP=${START_BENCH_GAP:-0.05}
+# Another c-run binary (an older build, kept aside) to time in the same turns
+# as this one, for a same-run comparison of a change; it gets a line of its
+# own in the bundle table.
+BASELINE=${START_BENCH_BASELINE:-}
 c_run=$PWD/bin/c-run
 c_unpack=$PWD/bin/c-unpack
 c_image=$PWD/bin/c-image
@@ -58,6 +63,7 @@ die() {
 for p in "$c_run" "$c_unpack" "$c_image"; do
 	[ -x "$p" ] || die "$p is missing; run make first"
 done
+[ -z "$BASELINE" ] || [ -x "$BASELINE" ] || die "START_BENCH_BASELINE=$BASELINE: not an executable"
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, cgroups, tmpfs)"
 [ "$RUNS" -ge 1 ] 2>/dev/null || die "START_BENCH_RUNS=$RUNS: not a number of runs"
 
@@ -195,6 +201,7 @@ start() {
 	floor) wrap unshare --mount --uts --ipc --net --pid --fork chroot "$rootfs" /bin/true ;;
 	bwrap) wrap bwrap --unshare-all --bind "$rootfs" / --proc /proc --dev /dev /bin/true ;;
 	c-run) wrap "$c_run" --root "$work/state/c-run" run --bundle "$bundle" "$id" ;;
+	c-run-baseline) wrap "$BASELINE" --root "$work/state/c-run" run --bundle "$bundle" "$id" ;;
 	runc) wrap runc --root "$work/state/runc" run --bundle "$bundle_oci" "$id" ;;
 	crun) wrap crun --root "$work/state/crun" run --bundle "$bundle_oci" "$id" ;;
 	crun-nosec) wrap crun --root "$work/state/crun" run --bundle "$bundle_nosec" "$id" ;;
@@ -216,7 +223,7 @@ before() { # TOOL
 }
 after() { # TOOL ID
 	case $1 in
-	c-run | c-run-bare | c-run-cold | c-run-oci)
+	c-run | c-run-bare | c-run-cold | c-run-oci | c-run-baseline)
 		"$c_run" --root "$work/state/c-run" delete --force "$2" ;;
 	runc | runc-bare) runc --root "$work/state/runc" delete --force "$2" ;;
 	crun | crun-nosec) crun --root "$work/state/crun" delete --force "$2" ;;
@@ -275,7 +282,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%6.2fx", a / b; el
 
 # --- the bundle, every tool in the wrapper ---------------------------------------------
 
-measure wrapper floor bwrap c-run runc crun crun-nosec c-run-bare runc-bare c-run-cold c-run-oci
+measure wrapper floor bwrap c-run ${BASELINE:+c-run-baseline} runc crun crun-nosec c-run-bare runc-bare \
+	c-run-cold c-run-oci
 for t in wrapper floor c-run crun; do
 	[ -n "${med[$t]:-}" ] || die "$t cannot run here: ${why[$t]}"
 done
@@ -291,6 +299,7 @@ printf 'Every tool runs inside the wrapper crun needs here (nsenter into a mount
 printf 'that hides /sys/fs/cgroup/unified); the wrapper alone: %s median.  net = median - that;\n' \
 	"$(ms "$w" | tr -s ' ')"
 printf 'ratios are of net times.\nseccomp: %s.\n' "$seccomp_note"
+[ -z "$BASELINE" ] || printf 'c-run, START_BENCH_BASELINE: %s\n' "$BASELINE"
 printf '  %-34s %10s %10s %12s %8s %8s\n' tool median net "IQR (ms)" "/crun" "/floor"
 row() { # LABEL TOOL NET
 	awk -v l="$1" -v m="${med[$2]}" -v n="$3" -v q="${iqr[$2]}" -v c="$crun_net" -v f="$floor_net" \
@@ -298,8 +307,9 @@ row() { # LABEL TOOL NET
 			n / c, n / f }'
 }
 skipped() { printf '  %-34s skipped: %s\n' "$1" "${why[$2]}"; }
-for t in c-run runc crun crun-nosec bwrap floor; do
+for t in c-run ${BASELINE:+c-run-baseline} runc crun crun-nosec bwrap floor; do
 	case $t in
+	c-run-baseline) label="c-run, START_BENCH_BASELINE" ;;
 	crun-nosec) label='crun, no linux.seccomp' ;;
 	floor) label='unshare+chroot (floor)' ;;
 	bwrap) label='bwrap --unshare-all' ;;

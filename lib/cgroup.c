@@ -321,25 +321,36 @@ static int write_error(c_err **err, const char *path, const char *value)
 	return -1;
 }
 
-/* One write(2) of the whole value, as cgroup files want it. */
-static int cg_write(const char *dir, const char *file, const char *value, c_err **err)
+/* A control file, opened for writing value (named in the message when
+ * it cannot be); *path for cg_put()'s messages. */
+static int cg_open(const char *dir, const char *file, const char *value, char **path,
+		   c_err **err)
 {
-	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(value);
-	ssize_t n;
+	int fd;
 
-	if (asprintf(&path, "%s/%s", dir, file) < 0)
+	if (asprintf(path, "%s/%s", dir, file) < 0) {
+		*path = NULL;
 		return oom(err);
+	}
 	/* openat: musl's open() follows O_CLOEXEC with an fcntl(2) for
 	 * kernels older than 2.6.23, one syscall more for each of the
 	 * dozens of writes of a container's start */
-	fd = openat(AT_FDCWD, path, O_WRONLY | O_TRUNC | O_CLOEXEC | (fake_tree ? O_CREAT : 0),
+	fd = openat(AT_FDCWD, *path, O_WRONLY | O_TRUNC | O_CLOEXEC | (fake_tree ? O_CREAT : 0),
 		    0644);
 	if (fd < 0)
-		return write_error(err, path, value);
+		return write_error(err, *path, value);
+	return fd;
+}
+
+/* One write(2) of the whole value, as cgroup files want it; an fd takes
+ * any number of them (the kernel reads one device rule a write). */
+static int cg_put(int fd, const char *path, const char *value, c_err **err)
+{
+	size_t len = strlen(value);
+	ssize_t n;
+
 	do
-		n = write(fd, value, len);
+		n = pwrite(fd, value, len, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return write_error(err, path, value);
@@ -347,7 +358,18 @@ static int cg_write(const char *dir, const char *file, const char *value, c_err 
 		errno = EIO;
 		return write_error(err, path, value);
 	}
+	/* a fake tree's plain file keeps the last value, as cgroupfs shows it */
+	if (fake_tree && ftruncate(fd, (off_t)len) < 0)
+		return write_error(err, path, value);
 	return 0;
+}
+
+static int cg_write(const char *dir, const char *file, const char *value, c_err **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = cg_open(dir, file, value, &path, err);
+
+	return fd < 0 ? -1 : cg_put(fd, path, value, err);
 }
 
 /* A control file's text without the trailing newline; a file that is not
@@ -358,12 +380,21 @@ static int cg_read(const char *dir, const char *file, bool missing_ok, size_t ma
 	_cleanup_free_ char *path = NULL;
 	size_t len;
 
+	c_err *mine = NULL;
+
 	if (asprintf(&path, "%s/%s", dir, file) < 0)
 		return oom(err);
-	if (missing_ok && access(path, F_OK) < 0 && errno == ENOENT)
-		return (*out = strdup("")) ? 0 : oom(err);
-	if (c_read_file(path, max, out, &len, err) < 0)
+	if (c_read_file(path, max, out, &len, &mine) < 0) {
+		if (missing_ok && mine->errnum == ENOENT) {
+			c_err_free(&mine);
+			return (*out = strdup("")) ? 0 : oom(err);
+		}
+		if (err)
+			*err = mine;
+		else
+			c_err_free(&mine);
 		return -1;
+	}
 	while (len > 0 && (*out)[len - 1] == '\n')
 		(*out)[--len] = '\0';
 	return 0;
@@ -488,6 +519,28 @@ static int remove_tree(const char *dir, c_err **err)
 
 /* ---- the handle ---------------------------------------------------------- */
 
+struct res {
+	long long limit, reservation, swap; /* 0: unset, -1: unlimited */
+	long long kernel, kernel_tcp;       /* v1's kmem limits, likewise */
+	long long swappiness;               /* -1: unset */
+	bool disable_oom;
+	long long shares, quota, period; /* 0: unset */
+	const char *cpus, *mems;
+	bool has_pids;
+	long long pids;
+	size_t nrules;
+	struct rule {
+		bool allow;
+		char text[40]; /* "c 1:3 rwm", as devices.allow and devices.deny take it */
+	} * rules;
+};
+
+static void res_free(struct res *r)
+{
+	free(r->rules);
+}
+
+
 struct hdir {
 	unsigned ctrls;
 	char *mnt;  /* the hierarchy's mount point */
@@ -500,6 +553,8 @@ struct c_cgroup {
 	enum c_cgroup_version version;
 	size_t n;
 	struct hdir h[NCTRL];
+	char *path;	/* as given, for messages */
+	struct res res; /* what c_cgroup_make() applies; its strings are the config's */
 };
 
 void c_cgroup_free(struct c_cgroup *cg)
@@ -511,6 +566,8 @@ void c_cgroup_free(struct c_cgroup *cg)
 		free(cg->h[i].base);
 		free(cg->h[i].dir);
 	}
+	free(cg->path);
+	res_free(&cg->res);
 	free(cg);
 }
 
@@ -706,23 +763,51 @@ static int walk_down(const char *top, const char *dir,
 }
 
 /* A v1 cpuset starts with no CPUs and no memory nodes and refuses every
- * process until it has some: give it its parent's. */
-static int fill_cpuset(const char *parent, const char *child, void *arg, c_err **err)
+ * process until it has some: each directory on the way down from h->base
+ * to h->dir gets its parent's, the value handed down rather than read
+ * again.  The directories this handle made are written without a look
+ * (they are new: empty, or their parent's already when it has
+ * cgroup.clone_children); the others only when they have none. */
+static int fill_cpusets(const struct hdir *h, c_err **err)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	const char *dir = h->dir;
+	char *above[2] = { NULL, NULL };
+	size_t at = strlen(h->base), levels = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < 2; i++) {
-		_cleanup_free_ char *have = NULL, *from = NULL;
+	for (const char *c = dir + at; *c; c++)
+		levels += *c == '/';
+	for (size_t level = 0; rc == 0 && dir[at] == '/'; level++) {
+		const char *end = strchr(dir + at + 1, '/');
+		size_t next = end ? (size_t)(end - dir) : strlen(dir);
+		_cleanup_free_ char *parent = strndup(dir, at), *child = strndup(dir, next);
+		bool made = level + (size_t)h->made >= levels;
 
-		if (cg_read(child, files[i], true, VALUE_MAX, &have, err) < 0)
-			return -1;
-		if (*have)
-			continue;
-		if (cg_read(parent, files[i], false, VALUE_MAX, &from, err) < 0 ||
-		    cg_write(child, files[i], from, err) < 0)
-			return -1;
+		if (!parent || !child)
+			rc = oom(err);
+		for (size_t i = 0; rc == 0 && i < 2; i++) {
+			char *have = NULL;
+
+			if (!made && (rc = cg_read(child, files[i], true, VALUE_MAX, &have, err)) < 0)
+				break;
+			if (have && *have) {
+				free(above[i]);
+				above[i] = have;
+				continue;
+			}
+			free(have);
+			/* the parent's, read when first needed */
+			if (!above[i])
+				rc = cg_read(parent, files[i], false, VALUE_MAX, &above[i], err);
+			if (rc == 0)
+				rc = cg_write(child, files[i], above[i], err);
+		}
+		at = next;
 	}
-	return 0;
+	free(above[0]);
+	free(above[1]);
+	return rc;
 }
 
 /* "+cpuset +cpu ..." for the v2 controllers in ctrls. */
@@ -802,7 +887,7 @@ static int make_all(struct c_cgroup *cg, unsigned need, c_err **err)
 		if (make_dirs(h, err) < 0)
 			return -1;
 		if (cg->version == C_CGROUP_V1 && (h->ctrls & BIT(CPUSET)) &&
-		    walk_down(h->base, h->dir, fill_cpuset, NULL, err) < 0)
+		    fill_cpusets(h, err) < 0)
 			return -1;
 		if (cg->version == C_CGROUP_V2 && walk_down(h->mnt, h->dir, enable_v2, &e, err) < 0)
 			return -1;
@@ -810,15 +895,13 @@ static int make_all(struct c_cgroup *cg, unsigned need, c_err **err)
 	return 0;
 }
 
-/* The leaf, what was made below it, and the parents this handle made. */
-static int remove_made(struct hdir *h, c_err **err)
+/* The parents this handle made above the leaf, once the leaf is gone. */
+static int remove_parents(const struct hdir *h, c_err **err)
 {
 	_cleanup_free_ char *p = NULL;
 
-	if (!h->dir)
+	if (h->made < 2)
 		return 0;
-	if (remove_tree(h->dir, err) < 0)
-		return -1;
 	p = strdup(h->dir);
 	if (!p)
 		return oom(err);
@@ -834,6 +917,16 @@ static int remove_made(struct hdir *h, c_err **err)
 	return 0;
 }
 
+/* The leaf, what was made below it, and the parents this handle made. */
+static int remove_made(struct hdir *h, c_err **err)
+{
+	if (!h->dir)
+		return 0;
+	if (remove_tree(h->dir, err) < 0)
+		return -1;
+	return remove_parents(h, err);
+}
+
 int c_cgroup_destroy(struct c_cgroup *cg, c_err **err)
 {
 	int rc = 0;
@@ -844,28 +937,42 @@ int c_cgroup_destroy(struct c_cgroup *cg, c_err **err)
 	return rc;
 }
 
-/* ---- resources ----------------------------------------------------------- */
-
-struct res {
-	long long limit, reservation, swap; /* 0: unset, -1: unlimited */
-	long long kernel, kernel_tcp;       /* v1's kmem limits, likewise */
-	long long swappiness;               /* -1: unset */
-	bool disable_oom;
-	long long shares, quota, period; /* 0: unset */
-	const char *cpus, *mems;
-	bool has_pids;
-	long long pids;
-	size_t nrules;
-	struct rule {
-		bool allow;
-		char text[40]; /* "c 1:3 rwm", as devices.allow and devices.deny take it */
-	} * rules;
-};
-
-static void res_free(struct res *r)
+int c_cgroup_remove(struct c_cgroup *cg, c_err **err)
 {
-	free(r->rules);
+	bool busy = false;
+	int rc = 0;
+
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hdir *h = &cg->h[i];
+
+		if (!h->dir)
+			continue;
+		if (rmdir(h->dir) < 0 && errno != ENOENT) {
+			/* processes, or cgroups below it: for the kill */
+			if (errno == EBUSY) {
+				busy = true;
+				continue;
+			}
+			c_err_sys(rc < 0 ? NULL : err, "remove cgroup", h->dir);
+			rc = -1;
+			continue;
+		}
+		if (remove_parents(h, rc < 0 ? NULL : err) < 0)
+			rc = -1;
+		/* gone from this hierarchy: nothing left there to kill or remove */
+		free(h->dir);
+		h->dir = NULL;
+	}
+	if (!busy)
+		return rc;
+	if (c_cgroup_kill(cg, SIGKILL, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	if (c_cgroup_destroy(cg, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	return rc;
 }
+
+/* ---- resources ----------------------------------------------------------- */
 
 /* An optional integer, at least min; 0 when absent. */
 static int opt_int(json_t *obj, const char *where, const char *key, long long min,
@@ -1132,18 +1239,33 @@ static int v1_memory(const char *dir, const struct res *r, unsigned *ignored, c_
 	return r->disable_oom ? cg_write(dir, "memory.oom_control", "1", err) : 0;
 }
 
+/* One open of devices.allow and of devices.deny for all the rules. */
 static int v1_devices(const char *dir, const struct res *r, c_err **err)
 {
-	if (cg_write(dir, "devices.deny", "a", err) < 0)
-		return -1;
-	for (size_t i = 0; i < r->nrules; i++)
-		if (cg_write(dir, r->rules[i].allow ? "devices.allow" : "devices.deny",
-			     r->rules[i].text, err) < 0)
-			return -1;
-	for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++)
-		if (cg_write(dir, "devices.allow", default_devices[i], err) < 0)
-			return -1;
-	return 0;
+	static const char *const files[] = { "devices.deny", "devices.allow" };
+	char *path[2] = { NULL, NULL };
+	int fd[2] = { -1, -1 }, rc = 0;
+	size_t ndef = sizeof default_devices / sizeof default_devices[0];
+
+	for (size_t i = 0; rc == 0 && i < 1 + r->nrules + ndef; i++) {
+		/* "a" denied first, the spec's rules, then the defaults */
+		bool allow = i > r->nrules || (i > 0 && r->rules[i - 1].allow);
+		const char *value = i == 0		 ? "a"
+				    : i <= r->nrules ? r->rules[i - 1].text
+						     : default_devices[i - 1 - r->nrules];
+
+		if (fd[allow] < 0 && (fd[allow] = cg_open(dir, files[allow], value, &path[allow],
+							  err)) < 0)
+			rc = -1;
+		else
+			rc = cg_put(fd[allow], path[allow], value, err);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+		free(path[i]);
+	}
+	return rc;
 }
 
 static int apply_v1(const struct c_cgroup *cg, const struct res *r, unsigned *ignored, c_err **err)
@@ -1290,36 +1412,63 @@ static int check_ctrls(const struct c_cgroup *cg, const struct res *r, c_err **e
 	return 0;
 }
 
-struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
-				 c_err **err)
+struct c_cgroup *c_cgroup_plan(const char *path, json_t *resources, c_err **err)
 {
 	__attribute__((cleanup(res_free))) struct res r;
 	struct c_cgroup *cg;
-	unsigned skipped = 0;
-	int rc;
 
 	if (parse_res(resources, &r, err) < 0)
 		return NULL;
 	cg = resolve(path, err);
 	if (!cg)
 		return NULL;
-	rc = check_ctrls(cg, &r, err);
-	if (rc == 0)
-		rc = make_all(cg, needed_ctrls(&r), err);
-	if (rc == 0)
-		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &r, &skipped, err)
-						: apply_v2(cg, &r, &skipped, err);
-	if (rc < 0) {
-		/* the first error is the one to tell; the clean-up's stay quiet */
-		for (size_t i = 0; i < cg->n; i++)
-			if (cg->h[i].made)
-				remove_made(&cg->h[i], NULL);
+	if (check_ctrls(cg, &r, err) < 0) {
 		c_cgroup_free(cg);
 		c_err_wrap(err, "cgroup %s", path);
 		return NULL;
 	}
+	cg->path = strdup(path);
+	if (!cg->path) {
+		c_cgroup_free(cg);
+		oom(err);
+		return NULL;
+	}
+	cg->res = r;
+	memset(&r, 0, sizeof r);
+	return cg;
+}
+
+int c_cgroup_make(struct c_cgroup *cg, unsigned *ignored, c_err **err)
+{
+	unsigned skipped = 0;
+	int rc = make_all(cg, needed_ctrls(&cg->res), err);
+
+	if (rc == 0)
+		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &cg->res, &skipped, err)
+						: apply_v2(cg, &cg->res, &skipped, err);
+	if (rc < 0) {
+		/* the first error is the one to tell; the clean-up's stay quiet */
+		for (size_t i = 0; i < cg->n; i++) {
+			if (cg->h[i].made)
+				remove_made(&cg->h[i], NULL);
+			cg->h[i].made = 0;
+		}
+		return c_err_wrap(err, "cgroup %s", cg->path);
+	}
 	if (ignored)
 		*ignored = skipped;
+	return 0;
+}
+
+struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
+				 c_err **err)
+{
+	struct c_cgroup *cg = c_cgroup_plan(path, resources, err);
+
+	if (cg && c_cgroup_make(cg, ignored, err) < 0) {
+		c_cgroup_free(cg);
+		return NULL;
+	}
 	return cg;
 }
 
@@ -1373,6 +1522,59 @@ int c_cgroup_enter_self(const struct c_cgroup *cg, c_err **err)
 	for (size_t i = 0; i < cg->n; i++)
 		if (cg->h[i].dir && cg_write(cg->h[i].dir, file, "0", err) < 0)
 			return -1;
+	return 0;
+}
+
+_Static_assert(NCTRL <= C_CGROUP_FILES_MAX, "a file per hierarchy");
+
+int c_cgroup_open_enter(const struct c_cgroup *cg, int fds[C_CGROUP_FILES_MAX], size_t *n,
+			c_err **err)
+{
+	const char *file = cg->version == C_CGROUP_V1 ? "tasks" : "cgroup.procs";
+
+	*n = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		_cleanup_free_ char *path = NULL;
+
+		if (!cg->h[i].dir)
+			continue;
+		if (asprintf(&path, "%s/%s", cg->h[i].dir, file) < 0) {
+			oom(err);
+			goto fail;
+		}
+		fds[*n] = openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
+		if (fds[*n] < 0) {
+			c_err_sys(err, "open", path);
+			goto fail;
+		}
+		(*n)++;
+	}
+	return 0;
+fail:
+	while (*n > 0)
+		close(fds[--*n]);
+	return -1;
+}
+
+int c_cgroup_enter_fds(const int *fds, size_t n, c_err **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char link[32], path[PATH_MAX];
+		ssize_t len, w;
+
+		do
+			w = write(fds[i], "0", 1);
+		while (w < 0 && errno == EINTR);
+		if (w == 1)
+			continue;
+		if (w >= 0)
+			errno = EIO;
+		/* the file's name, for the message, as far as it can be told */
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fds[i]);
+		len = readlink(link, path, sizeof path - 1);
+		path[len > 0 ? len : 0] = '\0';
+		return write_error(err, len > 0 ? path : link, "0");
+	}
 	return 0;
 }
 

@@ -118,6 +118,14 @@ int c_cgroup_detect(enum c_cgroup_version *out, c_err **err);
 struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
 				 c_err **err);
 
+/* c_cgroup_create() in two steps: c_cgroup_plan() checks resources and
+ * finds where path lives in each hierarchy, making nothing (so that the
+ * layout, c_cgroup_version(), is known before anything is started);
+ * c_cgroup_make() makes the directories and applies the resources, and
+ * on failure removes what it made.  resources must outlive the handle. */
+struct c_cgroup *c_cgroup_plan(const char *path, json_t *resources, c_err **err);
+int c_cgroup_make(struct c_cgroup *cg, unsigned *ignored, c_err **err);
+
 /* The existing cgroup at path, made earlier by another process, for
  * c_cgroup_kill() and c_cgroup_destroy(); hierarchies where it is missing are
  * left out, and it is C_EXIT_NOTFOUND when it is missing everywhere.  Only
@@ -145,6 +153,18 @@ int c_cgroup_enter(const struct c_cgroup *cg, pid_t pid, c_err **err);
  * (pids.max 1 still runs a command). */
 int c_cgroup_enter_self(const struct c_cgroup *cg, c_err **err);
 
+/* c_cgroup_enter_self() in two steps, for a process that cannot reach the
+ * cgroup's paths, or that is started before the cgroup is made: the parent
+ * opens for writing the files through which a process moves itself in (v1
+ * each hierarchy's tasks, v2 cgroup.procs), into fds (*n of them, each
+ * O_CLOEXEC), and hands them over; the process writes "0" to each.  c-run's
+ * container process, cloned before its cgroup is made, joins this way once
+ * in its own mount namespace. */
+#define C_CGROUP_FILES_MAX 8
+int c_cgroup_open_enter(const struct c_cgroup *cg, int fds[C_CGROUP_FILES_MAX], size_t *n,
+			c_err **err);
+int c_cgroup_enter_fds(const int *fds, size_t n, c_err **err);
+
 /* Move pid (0: the caller) into the cgroups of process target, read from
  * /proc/TARGET/cgroup, in each hierarchy we use (for exec in a container). */
 int c_cgroup_join(pid_t target, pid_t pid, c_err **err);
@@ -167,6 +187,13 @@ int c_cgroup_kill(const struct c_cgroup *cg, int signo, c_err **err);
  * while the last processes exit; a parent still in use by another cgroup
  * stays.  Does not kill: the cgroup must be empty (see c_cgroup_kill). */
 int c_cgroup_destroy(struct c_cgroup *cg, c_err **err);
+
+/* Remove the cgroup, killing what is left in it: one rmdir per hierarchy
+ * where it is empty, as a container's is once its pid 1 has been reaped;
+ * c_cgroup_kill(SIGKILL) and c_cgroup_destroy() for the hierarchies where
+ * the rmdir is refused (EBUSY: processes, or cgroups below it).  The
+ * hierarchies it is gone from are left out of the handle. */
+int c_cgroup_remove(struct c_cgroup *cg, c_err **err);
 
 void c_cgroup_free(struct c_cgroup *cg);
 

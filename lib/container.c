@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,12 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <linux/close_range.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -266,32 +269,70 @@ int c_container_exit_code(int wstatus)
 
 /* Messages on the sync socket, child to parent: 'E' + status + line (an
  * error), 'T' with the pty master in SCM_RIGHTS, 'R' (waiting on the exec
- * fifo).  EOF from the child means it exec'd. */
+ * fifo); EOF from the child means it exec'd.  Parent to child: 'G', the
+ * cgroup is ready, with the files to join it through in SCM_RIGHTS (none
+ * when the child was cloned into it). */
 struct msg {
 	char kind;
 	int status;
 	char line[1024];
 };
 
-static void send_msg(int sock, const struct msg *m, int fd)
+#define MSG_FDS_MAX C_CGROUP_FILES_MAX
+
+static int send_msg(int sock, const struct msg *m, const int *fds, size_t nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char cbuf[CMSG_SPACE(MSG_FDS_MAX * sizeof(int))] = { 0 };
 	struct iovec iov = { (void *)m, sizeof *m };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
 
-	if (fd >= 0) {
+	if (nfds) {
 		struct cmsghdr *cm;
 
 		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
 	}
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
+	return n < 0 ? -1 : 0;
+}
+
+/* One message, and the fds it carries (close-on-exec; up to max, the
+ * others closed). */
+static ssize_t recv_msg(int sock, struct msg *m, int *fds, size_t max, size_t *nfds)
+{
+	char cbuf[CMSG_SPACE(MSG_FDS_MAX * sizeof(int))];
+	struct iovec iov = { m, sizeof *m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*nfds = 0;
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof fd, sizeof fd);
+			if (*nfds < max)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
 }
 
 static noreturn void child_fail(int sock, c_err **err, int status)
@@ -301,7 +342,7 @@ static noreturn void child_fail(int sock, c_err **err, int status)
 
 	snprintf(m.line, sizeof m.line, "%s", line ? line : "container setup failed");
 	free(line);
-	send_msg(sock, &m, -1);
+	send_msg(sock, &m, NULL, 0);
 	_exit(status);
 }
 
@@ -374,7 +415,7 @@ static int open_terminal(int sock, bool console_too, c_err **err)
 			return c_err_sys(err, "dup", slave_path);
 	if (slave > 2)
 		close(slave);
-	send_msg(sock, &m, master);
+	send_msg(sock, &m, &master, 1);
 	return 0;
 }
 
@@ -394,7 +435,7 @@ static int wait_for_start(int sock, const char *fifo_path, int fifo, c_err **err
 	char proc[64];
 	int fd;
 
-	send_msg(sock, &m, -1);
+	send_msg(sock, &m, NULL, 0);
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fifo);
 	/* the write end stays open until the exec closes it: `start` reads
 	 * to the end of the fifo, so it returns once the command runs */
@@ -544,17 +585,66 @@ static noreturn void become_process(struct c_container *c, const struct c_spawn_
 	child_fail(sock, &err, status);
 }
 
-static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
-				const struct c_cgroup *cg, int sock)
+/* The child's way into its cgroup, which the parent makes meanwhile. */
+struct join {
+	int sock;
+	bool new_cgroup_ns;
+	bool done;
+	bool pushed;	  /* the parent moved this process to another CPU */
+	cpu_set_t cpus;	  /* ... and these were its CPUs before */
+};
+
+/* Waits for the parent's 'G' and moves in through the files it carries
+ * (writing "0" to them: the parent writing the child's pid to cgroup.procs
+ * would wait for an RCU grace period on cgroup v1); then the cgroup
+ * namespace, whose root is the cgroup its maker is in. */
+static int join_cgroup(void *arg, c_err **err)
 {
-	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot };
-	int fifo = -1, status = C_EXIT_RUNTIME;
+	struct join *j = arg;
+	int fds[MSG_FDS_MAX], rc;
+	size_t nfds;
+	struct msg m;
+	ssize_t n;
+
+	j->done = true;
+	n = recv_msg(j->sock, &m, fds, MSG_FDS_MAX, &nfds);
+	if (n <= 0 || m.kind != 'G') {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return c_err_new(err, C_EXIT_FAIL, n < 0 ? errno : EPIPE,
+				 "join the cgroup: no word from c-run");
+	}
+	/* the CPUs it had, before the cgroup (a cpuset) has its say: 'G'
+	 * comes after the parent moved it, so this is not undone */
+	if (j->pushed && sched_setaffinity(0, sizeof j->cpus, &j->cpus) < 0) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		return c_err_sys(err, "set the CPU affinity of", "the container");
+	}
+	rc = c_cgroup_enter_fds(fds, nfds, err);
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (rc < 0)
+		return c_err_wrap(err, "join the cgroup");
+	if (j->new_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0)
+		return c_err_sys(err, "unshare", "cgroup namespace");
+	return 0;
+}
+
+static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
+				const struct join *parent_join)
+{
+	struct join j = *parent_join;
+	int sock = j.sock;
+	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot,
+				    .before_cgroups = join_cgroup, .arg = &j };
+	int fifo = -1, status = C_EXIT_RUNTIME, flags = c->clone_flags & ~CLONE_NEWPID;
 	c_err *err = NULL;
 
-	/* The process moves itself: the parent writing its pid to
-	 * cgroup.procs would wait for an RCU grace period on cgroup v1. */
-	if (c_cgroup_enter_self(cg, &err) < 0) {
-		c_err_wrap(&err, "join the cgroup");
+	/* The namespaces clone did not make, made here while the parent
+	 * makes the cgroup (a network namespace takes most of a millisecond) */
+	if (flags && unshare(flags) < 0) {
+		c_err_sys(&err, "unshare", "namespaces");
 		child_fail(sock, &err, status);
 	}
 	for (size_t k = 0; k < NNS; k++)
@@ -562,10 +652,6 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 			c_err_sys(&err, "join namespace", namespaces[k].type);
 			child_fail(sock, &err, status);
 		}
-	if (c->new_cgroup_ns && unshare(CLONE_NEWCGROUP) < 0) {
-		c_err_sys(&err, "unshare", "cgroup namespace");
-		child_fail(sock, &err, status);
-	}
 	if (o->exec_fifo) {
 		fifo = open(o->exec_fifo, O_PATH | O_CLOEXEC);
 		if (fifo < 0) {
@@ -573,7 +659,9 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 			child_fail(sock, &err, status);
 		}
 	}
-	if (c_rootfs_setup(c->rootfs, &ro, &err) < 0 ||
+	/* the mounts that need no cgroup go on while the parent makes it; the
+	 * cgroup is joined before the first that does, or after them all */
+	if (c_rootfs_setup(c->rootfs, &ro, &err) < 0 || (!j.done && join_cgroup(&j, &err) < 0) ||
 	    (c->terminal ? open_terminal(sock, true, &err) : set_stdio(o->stdio, &err)) < 0)
 		child_fail(sock, &err, status);
 	if ((c->clone_flags & CLONE_NEWUTS) && c->hostname &&
@@ -592,30 +680,15 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 
 /* --- spawning, in the parent ---------------------------------------------------------- */
 
-static ssize_t recv_msg(int sock, struct msg *m, int *fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { m, sizeof *m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(cm), sizeof *fd);
-	return n;
-}
-
-/* Until the child execs (EOF), waits at the fifo ('R'), or fails ('E'). */
-static int follow_child(int sock, pid_t pid, const char *id, int *pty, c_err **err)
+/* Until the child execs (EOF), waits at the fifo ('R'), or fails ('E'; the
+ * caller reaps it). */
+static int follow_child(int sock, const char *id, int *pty, c_err **err)
 {
 	for (;;) {
 		struct msg m;
 		int fd = -1;
-		ssize_t n = recv_msg(sock, &m, &fd);
+		size_t nfds;
+		ssize_t n = recv_msg(sock, &m, &fd, 1, &nfds);
 
 		if (n == 0)
 			return 0;
@@ -630,56 +703,169 @@ static int follow_child(int sock, pid_t pid, const char *id, int *pty, c_err **e
 		if (fd >= 0)
 			close(fd);
 		m.line[sizeof m.line - 1] = '\0';
-		waitpid(pid, NULL, 0);
 		return c_err_new(err, m.status, 0, "container %s: %s", id, m.line);
 	}
+}
+
+/* clone3(2)'s arguments (kernel ABI, 5.7's with the cgroup), under our own
+ * name: musl has no struct clone_args, and <linux/sched.h> clashes with
+ * <sched.h>. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+#define CLONE3_INTO_CGROUP 0x200000000ULL
+
+/* fork semantics (no new stack), in a new pid namespace when the config
+ * has one; the other namespaces are the child's to make.  into >= 0 (a
+ * cgroup v2 directory): the child starts in that cgroup (clone3,
+ * CLONE_INTO_CGROUP, Linux 5.7), or *into is set to -1 when the kernel
+ * cannot, for the child to join as on v1. */
+static pid_t clone_child(int flags, int *into)
+{
+	if (*into >= 0) {
+		struct clone3_args a = { .flags = (uint64_t)flags | CLONE3_INTO_CGROUP,
+					 .exit_signal = SIGCHLD, .cgroup = (uint64_t)*into };
+		pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
+
+		/* older kernels: no clone3, or no cgroup in its arguments */
+		if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+			return pid;
+		*into = -1;
+	}
+	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/* A task just cloned starts on its parent's CPU and waits there until the
+ * parent blocks, unless an idle CPU pulls it over, which the development
+ * machine's kernel does only a scheduler tick later (it keeps tasks on as
+ * few CPUs as it can).  The parent, with the cgroup to make meanwhile,
+ * moves the child to its other CPUs at once (*others; false when it has
+ * none); the child takes back its CPUs (*mine) when told the cgroup is
+ * ready, before joining it, so that a cpuset has the last word as before. */
+static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || sched_getaffinity(0, sizeof *mine, mine) < 0)
+		return false;
+	*others = *mine;
+	CPU_CLR(cpu, others);
+	return CPU_COUNT(others) > 0;
+}
+
+/* Whether this looks like a cgroup v2 host, before c_cgroup_plan() reads
+ * the mounts: a guess either way costs time, not correctness (a v2 cgroup
+ * made after the clone is joined through cgroup.procs). */
+static bool looks_v2(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The cgroup made, the child told so with the files to join it through
+ * (none when it was cloned into it). */
+static int cgroup_ready(int sock, const struct c_cgroup *cg, bool cloned_in, const char *id,
+			c_err **err)
+{
+	struct msg m = { 'G', 0, "" };
+	int fds[MSG_FDS_MAX];
+	size_t nfds = 0;
+	int rc;
+
+	if (!cloned_in && c_cgroup_open_enter(cg, fds, &nfds, err) < 0)
+		return c_err_wrap(err, "container %s: join the cgroup", id);
+	rc = send_msg(sock, &m, fds, nfds);
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	/* a child that is gone has said why: follow_child() reads it */
+	if (rc < 0 && errno != EPIPE && errno != ECONNRESET)
+		return c_err_sys(err, "send the cgroup to", id);
+	return 0;
 }
 
 int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t *pid,
 		      struct c_cgroup **cgroup, int *pty, c_err **err)
 {
 	json_t *resources = json_object_get(json_object_get(c->spec, "linux"), "resources");
-	struct c_cgroup *cg;
-	int sv[2];
-	pid_t child;
+	_cleanup_close_ int into = -1;
+	struct join j = { .new_cgroup_ns = c->new_cgroup_ns };
+	struct c_cgroup *cg = NULL;
+	cpu_set_t others;
+	bool made = false;
+	int sv[2] = { -1, -1 };
+	pid_t child = -1;
 
 	*pty = -1;
-	cg = c_cgroup_create(o->cgroup_path, resources, NULL, err);
-	if (!cg)
+	/* On v2 the child is cloned into its cgroup, which must exist by
+	 * then (moving in later takes cgroup.procs and an RCU grace period);
+	 * on v1 the parent reads the layout and makes the cgroup while the
+	 * child sets itself up. */
+	if (looks_v2() && !(cg = c_cgroup_plan(o->cgroup_path, resources, err)))
 		return c_err_wrap(err, "container %s", c->id);
+	if (cg && c_cgroup_version(cg) == C_CGROUP_V2) {
+		if (c_cgroup_make(cg, NULL, err) < 0) {
+			c_err_wrap(err, "container %s", c->id);
+			goto fail;
+		}
+		made = true;
+		into = open(c_cgroup_dir(cg, NULL), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (into < 0) {
+			c_err_sys(err, "open cgroup", c_cgroup_dir(cg, NULL));
+			goto fail;
+		}
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		c_err_sys(err, "socketpair for", c->id);
 		goto fail;
 	}
-	/* fork semantics (no new stack) with the namespaces made at once */
-	child = (pid_t)syscall(SYS_clone, (unsigned long)c->clone_flags | SIGCHLD, NULL, NULL,
-			       NULL, NULL);
+	j.sock = sv[1];
+	j.pushed = !made && other_cpus(&j.cpus, &others);
+	child = clone_child(c->clone_flags & CLONE_NEWPID, &into);
 	if (child < 0) {
 		c_err_sys(err, "clone", c->id);
-		close(sv[0]);
-		close(sv[1]);
 		goto fail;
 	}
 	if (child == 0) {
 		close(sv[0]);
-		child_main(c, o, cg, sv[1]);
+		child_main(c, o, &j);
 	}
 	close(sv[1]);
-	if (follow_child(sv[0], child, c->id, pty, err) < 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		close(sv[0]);
-		if (*pty >= 0)
-			close(*pty);
-		*pty = -1;
+	sv[1] = -1;
+	/* best effort: where it fails, the two take turns */
+	if (j.pushed)
+		sched_setaffinity(child, sizeof others, &others);
+	if (!cg && !(cg = c_cgroup_plan(o->cgroup_path, resources, err))) {
+		c_err_wrap(err, "container %s", c->id);
 		goto fail;
 	}
+	if (!made && c_cgroup_make(cg, NULL, err) < 0) {
+		c_err_wrap(err, "container %s", c->id);
+		goto fail;
+	}
+	made = true;
+	if (cgroup_ready(sv[0], cg, into >= 0, c->id, err) < 0 ||
+	    follow_child(sv[0], c->id, pty, err) < 0)
+		goto fail;
 	close(sv[0]);
 	*pid = child;
 	*cgroup = cg;
 	return 0;
 fail:
-	c_cgroup_destroy(cg, &(c_err *){ NULL });
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	for (int i = 0; i < 2; i++)
+		if (sv[i] >= 0)
+			close(sv[i]);
+	if (*pty >= 0)
+		close(*pty);
+	*pty = -1;
+	if (made)
+		c_cgroup_destroy(cg, &(c_err *){ NULL });
 	c_cgroup_free(cg);
 	if ((*err)->status < C_EXIT_RUNTIME)
 		(*err)->status = C_EXIT_RUNTIME;
@@ -750,7 +936,7 @@ int c_container_exec(struct c_container *c, pid_t target, const char *cgroup_pat
 {
 	int ns[NJOINS], pidns = -1, sv[2] = { -1, -1 }, rc = -1;
 	struct c_cgroup *cg = NULL;
-	pid_t child;
+	pid_t child = -1;
 
 	*pty = -1;
 	for (size_t k = 0; k < NJOINS; k++)
@@ -782,11 +968,15 @@ int c_container_exec(struct c_container *c, pid_t target, const char *cgroup_pat
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	if (follow_child(sv[0], child, c->id, pty, err) < 0)
+	if (follow_child(sv[0], c->id, pty, err) < 0)
 		goto out;
 	*pid = child;
 	rc = 0;
 out:
+	if (rc < 0 && child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
 	for (size_t k = 0; k < NJOINS; k++)
 		if (ns[k] >= 0)
 			close(ns[k]);

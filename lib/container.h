@@ -8,13 +8,20 @@
  * (lib/seccomp.h; the default profile unless the config has linux.seccomp
  * or the annotation io.c-tools.seccomp says "unconfined").
  *
- * c_container_spawn() makes the cgroup and clones the process into its new
- * namespaces (pid, mount, uts, ipc, net as the config lists them).  The
- * process first moves itself into the cgroup (lib/cgroup.h: on cgroup v1
- * that needs no RCU grace period, which the parent moving it would wait
- * for), joins the namespaces that have a path by setns, and only then
- * unshares its cgroup namespace (whose root is the cgroup it is in at that
- * moment) and sets itself up: the mounts and pivot_root, hostname,
+ * c_container_spawn() clones the process, in a new pid namespace when the
+ * config has one, and makes the cgroup while the process makes its other
+ * new namespaces (mount, uts, ipc, net, as the config lists them; a network
+ * namespace alone takes most of a millisecond), joins the namespaces that
+ * have a path by setns, and starts its mounts.  On cgroup v2 the cgroup is
+ * made first instead and the process cloned into it (clone3's
+ * CLONE_INTO_CGROUP, Linux 5.7; older kernels join as on v1).  Before the
+ * first mount that shows its cgroups (type "cgroup"; after them all when
+ * there is none) the process waits for the parent's word and moves itself
+ * into the cgroup through the files the parent opened (lib/cgroup.h: on
+ * cgroup v1 that needs no RCU grace period, which the parent moving it
+ * would wait for), then unshares its cgroup namespace (whose root is the
+ * cgroup it is in at that moment) and goes on setting itself up: the rest
+ * of the mounts and pivot_root, hostname,
  * a terminal when process.terminal (a pty opened in the container's own
  * devpts, its master handed to the caller, the slave at /dev/console and
  * on 0, 1, 2), rlimits, oom_score_adj, the user and capabilities,
@@ -24,9 +31,10 @@
  * (OCI create) the process then blocks opening the fifo for writing until
  * `start` opens it; otherwise it execs at once.
  *
- * The process joins its cgroup before it execs anything and c-run's own
- * processes never join it, so `--pids-limit 1` and `--memory 4M` still run
- * one small program.
+ * The process joins its cgroup before it execs or forks anything, so the
+ * limits hold for everything the container runs, and c-run's own processes
+ * never join it, so `--pids-limit 1` and `--memory 4M` still run one small
+ * program.
  *
  * Errors of the child reach the parent as one line over a socket and come
  * back from spawn with the step that failed:

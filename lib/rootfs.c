@@ -795,6 +795,7 @@ struct setup {
 	struct cgline *cg;
 	size_t ncg;
 	bool no_mknod; /* mknod(2) was refused: bind the host's nodes */
+	bool cgroups_ready; /* opts->before_cgroups has run */
 };
 
 /* The magic link of fd: mount(2) on it reaches exactly that file, whatever
@@ -1275,6 +1276,11 @@ static int do_mount(struct setup *s, const struct mnt *m, c_err **err)
 	struct stat st;
 	bool file = false;
 
+	if (m->kind == MNT_CGROUP && s->o->before_cgroups && !s->cgroups_ready) {
+		s->cgroups_ready = true;
+		if (s->o->before_cgroups(s->o->arg, err) < 0)
+			return -1;
+	}
 	if (m->volume && c_volume_fill(m->volume, m->source, s->rootfd, m->rel, err) < 0)
 		return -1;
 	if (m->kind == MNT_BIND) {

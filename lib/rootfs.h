@@ -12,9 +12,9 @@
  *  - c_rootfs_setup(), in the container's child, after it entered its new
  *    mount namespace (unshare(CLONE_NEWNS)) and the other namespaces of the
  *    config (a new pid namespace before /proc is mounted; the cgroup
- *    namespace too when linux.namespaces lists one, because the cgroup
- *    mounts then show the namespace's own root).  It makes the mounts, in
- *    the order that works:
+ *    namespace, when linux.namespaces lists one, before the cgroup mounts,
+ *    which then show the namespace's own root: opts->before_cgroups is the
+ *    caller's last chance).  It makes the mounts, in the order that works:
  *     1. "/" recursively private, or recursively slave when
  *        linux.rootfsPropagation is slave or shared, so no mount leaks to
  *        the host.  Values that make "/" shared or unbindable are applied to
@@ -54,7 +54,8 @@
  *        v1 hierarchy, each the process's cgroup bound from the host (or,
  *        in a cgroup namespace, a mount of the hierarchy), read-only when
  *        the mount is "ro"; on a v2 host the process's cgroup2 directory
- *        (a cgroup2 mount in a cgroup namespace).
+ *        (a cgroup2 mount in a cgroup namespace).  opts->before_cgroups
+ *        runs before the first of them.
  *     4. when a filesystem (not a bind) is mounted at /dev: the nodes null,
  *        zero, full, random, urandom and tty, the symlinks fd, stdin,
  *        stdout, stderr, ptmx (pts/ptmx) and core (when /proc/kcore
@@ -105,6 +106,11 @@ struct c_rootfs_opts {
 	const char *console;
 	/* MS_MOVE and chroot(2) instead of pivot_root(2) (runc's --no-pivot). */
 	bool no_pivot;
+	/* Called once, before the first mount of type "cgroup", which shows
+	 * the process's own cgroups: the process joins its cgroup (and
+	 * cgroup namespace) there at the latest.  NULL: none. */
+	int (*before_cgroups)(void *arg, c_err **err);
+	void *arg;
 };
 
 /* Reads and checks the parts of config (the whole config.json) this file

@@ -83,9 +83,7 @@ int c_run_remove(const char *root, struct c_state *s, c_err **err)
 	c_err *e = NULL;
 
 	if (cg) {
-		c_cgroup_kill(cg, SIGKILL, &e);
-		c_err_free(&e);
-		c_cgroup_destroy(cg, &e);
+		c_cgroup_remove(cg, &e);
 		c_err_free(&e);
 		c_cgroup_free(cg);
 	}
@@ -126,7 +124,7 @@ int c_run_launch(struct c_run *l, c_err **err)
 	l->st.created = c_run_now();
 	l->st.exit_code = -1;
 	l->c = c_container_prepare(l->spec, l->bundle, l->st.id, cache, err);
-	if (!l->c || c_state_add(l->root, &l->st, err) < 0 || save_config(&l->st, l->spec, err) < 0)
+	if (!l->c || c_state_add(l->root, &l->st, err) < 0)
 		return -1;
 	/* writable by all, as runc makes it: the process opens it for writing
 	 * after it became the configured user (the state dir keeps others out) */
@@ -143,6 +141,10 @@ int c_run_launch(struct c_run *l, c_err **err)
 	l->so.upper = l->upper;
 	l->so.work = l->work;
 	if (c_container_spawn(l->c, &l->so, &l->st.pid, &l->cg, &l->pty, err) < 0)
+		return -1;
+	/* while the container starts on its CPU; before the state that has
+	 * its pid, which is what exec and ps go by */
+	if (save_config(&l->st, l->spec, err) < 0)
 		return -1;
 	l->st.start_time = c_proc_start_time(l->st.pid);
 	return c_state_save(&l->st, err);
@@ -175,12 +177,12 @@ int c_run_record_end(struct c_run *l, int wstatus, bool timed_out)
 	c_err_free(&e);
 	c_state_save(&l->st, &e);
 	c_err_free(&e);
-	if (l->cg) {
-		c_cgroup_kill(l->cg, SIGKILL, &e);
-		c_err_free(&e);
-		c_cgroup_destroy(l->cg, &e);
-		c_err_free(&e);
+	/* once it is gone, c_run_remove() need not look for it again */
+	if (l->cg && c_cgroup_remove(l->cg, &e) == 0) {
+		free(l->st.cgroup);
+		l->st.cgroup = NULL;
 	}
+	c_err_free(&e);
 	return l->st.exit_code;
 }
 
