@@ -42,6 +42,15 @@ static const struct {
 
 #define NNS (sizeof namespaces / sizeof namespaces[0])
 
+static size_t ns_index(int flag)
+{
+	size_t k = 0;
+
+	while (k < NNS - 1 && namespaces[k].flag != flag)
+		k++;
+	return k;
+}
+
 struct c_container {
 	json_t *spec;
 	char *id;
@@ -115,10 +124,6 @@ static int prepare_namespaces(struct c_container *c, c_err **err)
 					 "field linux.namespaces[%zu]: user namespaces are not "
 					 "supported yet", i);
 		if (path && *path) {
-			if (namespaces[k].flag == CLONE_NEWPID)
-				return c_err_new(err, C_EXIT_DATA, 0,
-						 "field linux.namespaces[%zu].path: joining a pid "
-						 "namespace is not supported", i);
 			c->join_fd[k] = open(path, O_RDONLY | O_CLOEXEC);
 			if (c->join_fd[k] < 0)
 				return c_err_sys(err, "namespace", path);
@@ -647,8 +652,10 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 		c_err_sys(&err, "unshare", "namespaces");
 		child_fail(sock, &err, status);
 	}
+	/* (a pid namespace by path: the parent cloned this process into it) */
 	for (size_t k = 0; k < NNS; k++)
-		if (c->join_fd[k] >= 0 && setns(c->join_fd[k], namespaces[k].flag) < 0) {
+		if (c->join_fd[k] >= 0 && namespaces[k].flag != CLONE_NEWPID &&
+		    setns(c->join_fd[k], namespaces[k].flag) < 0) {
 			c_err_sys(&err, "join namespace", namespaces[k].type);
 			child_fail(sock, &err, status);
 		}
@@ -790,7 +797,7 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 		      struct c_cgroup **cgroup, int *pty, c_err **err)
 {
 	json_t *resources = json_object_get(json_object_get(c->spec, "linux"), "resources");
-	_cleanup_close_ int into = -1;
+	_cleanup_close_ int into = -1, own_pidns = -1;
 	struct join j = { .new_cgroup_ns = c->new_cgroup_ns };
 	struct c_cgroup *cg = NULL;
 	cpu_set_t others;
@@ -823,9 +830,21 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	}
 	j.sock = sv[1];
 	j.pushed = !made && other_cpus(&j.cpus, &others);
+	/* a pid namespace by path is entered by the children of who joins
+	 * it: this process, for the clone only */
+	if (c->join_fd[ns_index(CLONE_NEWPID)] >= 0 &&
+	    ((own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0 ||
+	     setns(c->join_fd[ns_index(CLONE_NEWPID)], CLONE_NEWPID) < 0)) {
+		c_err_sys(err, "join namespace", "pid");
+		goto fail;
+	}
 	child = clone_child(c->clone_flags & CLONE_NEWPID, &into);
 	if (child < 0) {
 		c_err_sys(err, "clone", c->id);
+		goto fail;
+	}
+	if (child > 0 && own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
+		c_err_sys(err, "return to", "c-run's pid namespace");
 		goto fail;
 	}
 	if (child == 0) {

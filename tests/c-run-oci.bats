@@ -430,3 +430,21 @@ JSON
 	expect_status 3
 	expect_error_line linux.mountLabel
 }
+
+@test "linux.namespaces with a pid path: the process joins that pid namespace (another container's)" {
+	running "pn1-$SFX"
+	local first second
+	first=$(state_field "pn1-$SFX" 's["pid"]')
+	EDIT='
+for n in c["linux"]["namespaces"]:
+    if n["type"] == "pid":
+        n["path"] = "/proc/'"$first"'/ns/pid"' oci_bundle "$TEST_TMP/pb" sleep 100
+	ccreate --bundle "$TEST_TMP/pb" "pn2-$SFX"
+	expect_status 0
+	second=$(state_field "pn2-$SFX" 's["pid"]')
+	expect_eq "$(readlink "/proc/$second/ns/pid")" "$(readlink "/proc/$first/ns/pid")" "pid namespace"
+	# a process of that namespace, not its pid 1
+	[ "$(awk '$1 == "NSpid:" { print $NF }' "/proc/$second/status")" -gt 1 ]
+	# c-run's own pid namespace is left as it was
+	expect_eq "$(readlink /proc/self/ns/pid_for_children)" "$(readlink /proc/self/ns/pid)" "ours"
+}
