@@ -347,7 +347,11 @@ static noreturn void child_fail(int sock, c_err **err, int status)
 
 	snprintf(m.line, sizeof m.line, "%s", line ? line : "container setup failed");
 	free(line);
-	send_msg(sock, &m, NULL, 0);
+	/* after create returned (at the exec fifo, or later) nobody reads the
+	 * socket: the process's stderr, which the caller of create gave it,
+	 * is where the error can still be seen */
+	if (send_msg(sock, &m, NULL, 0) < 0)
+		c_err_print(*err);
 	_exit(status);
 }
 

@@ -448,3 +448,17 @@ for n in c["linux"]["namespaces"]:
 	# c-run's own pid namespace is left as it was
 	expect_eq "$(readlink /proc/self/ns/pid_for_children)" "$(readlink /proc/self/ns/pid)" "ours"
 }
+
+@test "a failure after create returned (the command gone by start) is written to the process's stderr" {
+	oci_bundle "$TEST_TMP/gb" /out/prog
+	cp "$(command -v busybox)" "$TEST_TMP/gb/out/prog"
+	ccreate --bundle "$TEST_TMP/gb" "gn1-$SFX"
+	expect_status 0
+	rm "$TEST_TMP/gb/out/prog"
+	cr start "gn1-$SFX" || true
+	wait_until 5 is_stopped "gn1-$SFX"
+	# create's stderr is the process's: the error is there, one line
+	wait_until 5 grep -q 'exec: /out/prog' "$TEST_TMP/create.err"
+	expect_eq "$(wc -l <"$TEST_TMP/create.err")" 1 "lines"
+	grep -q '^c-run: exec: /out/prog: No such file or directory' "$TEST_TMP/create.err"
+}
