@@ -459,70 +459,6 @@ static const struct option create_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The config as applied, saved beside the state: its hooks run at start
- * and delete.  NULL when there is none (a container c-run is removing). */
-static json_t *saved_config(const struct c_state *s)
-{
-	_cleanup_free_ char *path = NULL;
-	c_err *e = NULL;
-	json_t *config;
-
-	if (asprintf(&path, "%s/config.json", s->dir) < 0)
-		return NULL;
-	config = c_json_load_file(path, 4 << 20, &e);
-	c_err_free(&e);
-	return config;
-}
-
-/* Hooks of a kind whose failure the spec makes a warning only. */
-static void hooks_warn(const json_t *config, const char *kind, const struct c_state *s)
-{
-	_cleanup_json_ json_t *state = c_state_oci(s);
-	_cleanup_free_ char *what = NULL;
-
-	if (state && asprintf(&what, "container %s", s->id) >= 0)
-		c_hooks_run_all(config, kind, state, what);
-}
-
-/* Hooks of a kind whose failure ends the container. */
-static int hooks_must(const json_t *config, const char *kind, const struct c_state *s,
-		      c_err **err)
-{
-	_cleanup_json_ json_t *state = c_state_oci(s);
-
-	if (!state)
-		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "state of %s", s->id);
-	if (c_hooks_run(config, kind, state, s->pid, err) < 0)
-		return c_err_wrap(err, "container %s", s->id);
-	return 0;
-}
-
-/* start: the startContainer hooks, the command let go through the exec
- * fifo, the poststart hooks.  A failing startContainer hook kills the
- * container. */
-static int start_container(const struct c_state *s, const json_t *config, c_err **err)
-{
-	_cleanup_free_ char *fifo = NULL;
-	_cleanup_close_ int fd = -1;
-	char byte;
-
-	if (hooks_must(config, "startContainer", s, err) < 0) {
-		kill(s->pid, SIGKILL);
-		return -1;
-	}
-	if (asprintf(&fifo, "%s/exec.fifo", s->dir) < 0)
-		fifo = NULL;
-	fd = fifo ? open(fifo, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0 || read(fd, &byte, 1) != 1)
-		return c_err_sys(err, "start", s->id);
-	unlink(fifo);
-	/* the end of the fifo: the process exec'd its command (or died) */
-	for (ssize_t n = 1; n > 0 || (n < 0 && errno == EINTR);)
-		n = read(fd, &byte, 1);
-	hooks_warn(config, "poststart", s);
-	return 0;
-}
-
 /* create, and run (create, start, wait, delete). */
 static int oci_create(int argc, char **argv, bool run, c_err **err)
 {
@@ -578,15 +514,15 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 		goto fail;
 	if (l.pty >= 0 && console && c_tty_send_console(console, l.pty, err) < 0)
 		goto fail;
-	if (hooks_must(spec, "prestart", &l.st, err) < 0 ||
-	    hooks_must(spec, "createRuntime", &l.st, err) < 0 ||
-	    hooks_must(spec, "createContainer", &l.st, err) < 0)
+	if (c_run_hooks(spec, "prestart", &l.st, err) < 0 ||
+	    c_run_hooks(spec, "createRuntime", &l.st, err) < 0 ||
+	    c_run_hooks(spec, "createContainer", &l.st, err) < 0)
 		goto fail;
 	if (!run || detach) {
 		rc = 0;
 		goto out;
 	}
-	if (l.so.exec_fifo && start_container(&l.st, spec, err) < 0)
+	if (l.so.exec_fifo && c_run_start(&l.st, spec, err) < 0)
 		goto fail;
 	so.pty = l.pty;
 	so.stdin_open = true;
@@ -596,7 +532,7 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 
 		c_run_remove(state_root, &l.st, &e);
 		c_err_free(&e);
-		hooks_warn(spec, "poststop", &l.st);
+		c_run_hooks_warn(spec, "poststop", &l.st);
 	}
 	goto out;
 fail:
@@ -625,12 +561,12 @@ static int oci_start(int argc, char **argv, c_err **err)
 		c_die_usage("start: expected a container id");
 	if (c_state_load(state_root, argv[1], &s, err) < 0)
 		return -1;
-	config = saved_config(&s);
+	config = c_run_saved_config(&s);
 	if (c_state_status(&s) != C_STATUS_CREATED)
 		rc = c_err_new(err, C_EXIT_FAIL, 0, "container %s is %s, not created", s.id,
 			       c_status_name(c_state_status(&s)));
 	else
-		rc = start_container(&s, config, err);
+		rc = c_run_start(&s, config, err);
 	c_state_clear(&s);
 	return rc;
 }
@@ -734,12 +670,12 @@ static int oci_delete(int argc, char **argv, c_err **err)
 				       c_status_name(st));
 		else
 			rc = c_run_stop(&s, SIGKILL, 0, err);
-		config = rc == 0 ? saved_config(&s) : NULL;
+		config = rc == 0 ? c_run_saved_config(&s) : NULL;
 		/* a detached --rm container is gone with its supervisor */
 		if (rc == 0 && access(s.dir, F_OK) == 0)
 			rc = c_run_remove(state_root, &s, err);
 		if (rc == 0 && config)
-			hooks_warn(config, "poststop", &s);
+			c_run_hooks_warn(config, "poststop", &s);
 		json_decref(config);
 		if (rc == 0 && !strcmp(argv[0], "rm"))
 			puts(argv[i]);

@@ -16,6 +16,7 @@
 #include "attach.h"
 #include "cleanup.h"
 #include "file.h"
+#include "hooks.h"
 #include "json.h"
 #include "logfile.h"
 #include "monitor.h"
@@ -432,3 +433,61 @@ int c_run_detached(struct c_run *l, const struct c_run_detach_opts *o, c_err **e
 	return c_err_new(err, status, 0, "%s", strchr(buf, ' ') + 1);
 }
 
+/* --- the OCI lifecycle's hooks and start ---------------------------------------------- */
+
+json_t *c_run_saved_config(const struct c_state *s)
+{
+	_cleanup_free_ char *path = NULL;
+	c_err *e = NULL;
+	json_t *config;
+
+	if (asprintf(&path, "%s/config.json", s->dir) < 0)
+		return NULL;
+	config = c_json_load_file(path, 4 << 20, &e);
+	c_err_free(&e);
+	return config;
+}
+
+void c_run_hooks_warn(const json_t *config, const char *kind, const struct c_state *s)
+{
+	_cleanup_json_ json_t *state = c_state_oci(s);
+	_cleanup_free_ char *what = NULL;
+
+	if (state && asprintf(&what, "container %s", s->id) >= 0)
+		c_hooks_run_all(config, kind, state, what);
+}
+
+int c_run_hooks(const json_t *config, const char *kind, const struct c_state *s,
+		c_err **err)
+{
+	_cleanup_json_ json_t *state = c_state_oci(s);
+
+	if (!state)
+		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "state of %s", s->id);
+	if (c_hooks_run(config, kind, state, s->pid, err) < 0)
+		return c_err_wrap(err, "container %s", s->id);
+	return 0;
+}
+
+int c_run_start(const struct c_state *s, const json_t *config, c_err **err)
+{
+	_cleanup_free_ char *fifo = NULL;
+	_cleanup_close_ int fd = -1;
+	char byte;
+
+	if (c_run_hooks(config, "startContainer", s, err) < 0) {
+		kill(s->pid, SIGKILL);
+		return -1;
+	}
+	if (asprintf(&fifo, "%s/exec.fifo", s->dir) < 0)
+		fifo = NULL;
+	fd = fifo ? open(fifo, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || read(fd, &byte, 1) != 1)
+		return c_err_sys(err, "start", s->id);
+	unlink(fifo);
+	/* the end of the fifo: the process exec'd its command (or died) */
+	for (ssize_t n = 1; n > 0 || (n < 0 && errno == EINTR);)
+		n = read(fd, &byte, 1);
+	c_run_hooks_warn(config, "poststart", s);
+	return 0;
+}

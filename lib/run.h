@@ -85,4 +85,21 @@ struct c_run_detach_opts {
  * returns once the container runs (0), or with the supervisor's error. */
 int c_run_detached(struct c_run *l, const struct c_run_detach_opts *o, c_err **err);
 
+/* The config as applied, saved beside the state, or NULL (a container
+ * being removed has none). */
+json_t *c_run_saved_config(const struct c_state *s);
+
+/* The config's hooks of kind (lib/hooks.h) for the container s, given its
+ * state: c_run_hooks() for the kinds whose failure ends the container (the
+ * error), c_run_hooks_warn() for poststart and poststop, whose failures
+ * are warnings. */
+int c_run_hooks(const json_t *config, const char *kind, const struct c_state *s,
+		c_err **err);
+void c_run_hooks_warn(const json_t *config, const char *kind, const struct c_state *s);
+
+/* The OCI start of a created container: the startContainer hooks (one
+ * failing kills the container), the command let go through the exec fifo,
+ * and once it has exec'd (the fifo's end) the poststart hooks. */
+int c_run_start(const struct c_state *s, const json_t *config, c_err **err);
+
 #endif
