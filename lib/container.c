@@ -54,203 +54,14 @@ struct c_container {
 	int clone_flags;   /* new namespaces made by clone */
 	bool new_cgroup_ns; /* unshared once in the cgroup */
 	int join_fd[NNS];  /* namespaces joined by path, -1 otherwise */
+	pid_t netns_pid;   /* the helper making the network namespace; 0: none */
+	int netns_sock;    /* where it sends it, -1 when there is none */
 	char **argv, **env;
 	const char *cwd, *hostname, *domainname;
 	bool terminal;
 };
 
-/* --- preparing, in the parent -------------------------------------------------------- */
-
-static char **string_array(json_t *arr, const char *where, bool required, c_err **err)
-{
-	char **out;
-	size_t i, n;
-	json_t *v;
-
-	if (!arr && !required)
-		return calloc(1, sizeof(char *));
-	if (!json_is_array(arr) || (required && json_array_size(arr) == 0)) {
-		c_err_new(err, C_EXIT_DATA, 0, "field %s: expected a non-empty array of strings",
-			  where);
-		return NULL;
-	}
-	n = json_array_size(arr);
-	out = calloc(n + 1, sizeof(char *));
-	if (!out) {
-		c_err_sys(err, "allocate", where);
-		return NULL;
-	}
-	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v)) {
-			c_err_new(err, C_EXIT_DATA, 0, "field %s[%zu]: expected string, got %s",
-				  where, i, c_json_type_name(v));
-			free(out);
-			return NULL;
-		}
-		out[i] = (char *)json_string_value(v);
-	}
-	return out;
-}
-
-static int prepare_namespaces(struct c_container *c, c_err **err)
-{
-	json_t *list = json_object_get(json_object_get(c->spec, "linux"), "namespaces"), *ns;
-	size_t i;
-
-	json_array_foreach(list, i, ns) {
-		const char *type = json_string_value(json_object_get(ns, "type"));
-		const char *path = json_string_value(json_object_get(ns, "path"));
-		size_t k;
-
-		for (k = 0; k < NNS && (!type || strcmp(type, namespaces[k].type)); k++)
-			;
-		if (k == NNS)
-			return c_err_new(err, C_EXIT_DATA, 0,
-					 "field linux.namespaces[%zu].type: unknown namespace \"%s\"",
-					 i, type ? type : "");
-		if (namespaces[k].flag == CLONE_NEWUSER)
-			return c_err_new(err, C_EXIT_DATA, 0,
-					 "field linux.namespaces[%zu]: user namespaces are not "
-					 "supported yet", i);
-		if (path && *path) {
-			if (namespaces[k].flag == CLONE_NEWPID)
-				return c_err_new(err, C_EXIT_DATA, 0,
-						 "field linux.namespaces[%zu].path: joining a pid "
-						 "namespace is not supported", i);
-			c->join_fd[k] = open(path, O_RDONLY | O_CLOEXEC);
-			if (c->join_fd[k] < 0)
-				return c_err_sys(err, "namespace", path);
-		} else if (namespaces[k].flag == CLONE_NEWCGROUP) {
-			c->new_cgroup_ns = true;
-		} else {
-			c->clone_flags |= namespaces[k].flag;
-		}
-	}
-	if (!(c->clone_flags & CLONE_NEWNS) && c->join_fd[2] < 0)
-		return c_err_new(err, C_EXIT_DATA, 0,
-				 "field linux.namespaces: a mount namespace is required");
-	return 0;
-}
-
-static int prepare_process(struct c_container *c, c_err **err)
-{
-	json_t *process = json_object_get(c->spec, "process");
-	int last;
-
-	if (!json_is_object(process))
-		return c_err_new(err, C_EXIT_DATA, 0, "field process: required");
-	c->argv = string_array(json_object_get(process, "args"), "process.args", true, err);
-	c->env = c->argv ? string_array(json_object_get(process, "env"), "process.env", false, err)
-			 : NULL;
-	if (!c->argv || !c->env)
-		return -1;
-	c->cwd = json_string_value(json_object_get(process, "cwd"));
-	if (!c->cwd || c->cwd[0] != '/')
-		return c_err_new(err, C_EXIT_DATA, 0, "field process.cwd: must be an absolute path");
-	c->terminal = json_is_true(json_object_get(process, "terminal"));
-	c->hostname = json_string_value(json_object_get(c->spec, "hostname"));
-	c->domainname = json_string_value(json_object_get(c->spec, "domainname"));
-	if (c_cap_last(&last, err) < 0 ||
-	    c_caps_parse(process, last, &c->caps, &c->has_caps, err) < 0 ||
-	    c_identity_parse(process, &c->ident, err) < 0 ||
-	    c_rlimits_parse(process, &c->rlimits, &c->nrlimits, err) < 0)
-		return -1;
-	return 0;
-}
-
-static int prepare_seccomp(struct c_container *c, const char *cache_dir, c_err **err)
-{
-	json_t *profile = json_object_get(json_object_get(c->spec, "linux"), "seccomp");
-	const char *note = json_string_value(json_object_get(
-		json_object_get(c->spec, "annotations"), C_SPEC_SECCOMP_ANNOTATION));
-	_cleanup_free_ char *text = NULL;
-	struct c_seccomp_opts o = {
-		.source = "config.json",
-		.caps = c->has_caps ? c->caps.bounding : ~UINT64_C(0),
-		.cache_dir = cache_dir,
-	};
-
-	if (profile) {
-		text = c_json_dump(profile, &o.profile_len, err);
-		if (!text)
-			return -1;
-		o.profile = text;
-		o.where = "linux.seccomp";
-	} else if (!note || strcmp(note, "default")) {
-		return 0; /* no filter: "unconfined", or a config that asks for none */
-	}
-	return c_seccomp_prepare(&o, &c->seccomp, err);
-}
-
-/* A container of spec with nothing prepared yet: no namespace to join. */
-static struct c_container *container_new(json_t *spec, const char *id, c_err **err)
-{
-	struct c_container *c = calloc(1, sizeof *c);
-
-	if (!c || !(c->id = strdup(id))) {
-		free(c);
-		c_err_sys(err, "allocate", id);
-		return NULL;
-	}
-	c->spec = spec;
-	for (size_t k = 0; k < NNS; k++)
-		c->join_fd[k] = -1;
-	return c;
-}
-
-struct c_container *c_container_prepare(json_t *spec, const char *bundle, const char *id,
-					const char *cache_dir, c_err **err)
-{
-	struct c_container *c = container_new(spec, id, err);
-
-	if (c && (prepare_namespaces(c, err) < 0 || prepare_process(c, err) < 0 ||
-		  !(c->rootfs = c_rootfs_plan_new(spec, bundle, err)) ||
-		  prepare_seccomp(c, cache_dir, err) < 0)) {
-		c_container_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
-					     const char *cache_dir, c_err **err)
-{
-	struct c_container *c = container_new(spec, id, err);
-
-	if (c && (prepare_process(c, err) < 0 || prepare_seccomp(c, cache_dir, err) < 0)) {
-		c_container_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-void c_container_free(struct c_container *c)
-{
-	if (!c)
-		return;
-	for (size_t k = 0; k < NNS; k++)
-		if (c->join_fd[k] >= 0)
-			close(c->join_fd[k]);
-	c_rootfs_plan_free(c->rootfs);
-	c_identity_free(&c->ident);
-	free(c->rlimits);
-	c_seccomp_free(c->seccomp);
-	free(c->argv);
-	free(c->env);
-	free(c->id);
-	free(c);
-}
-
-int c_container_exit_code(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return C_EXIT_RUNTIME;
-}
-
-/* --- the child ------------------------------------------------------------------------ */
+/* --- messages between the processes ------------------------------------------------ */
 
 /* Messages on the sync socket, child to parent: 'E' + status + line (an
  * error), 'T' with the pty master in SCM_RIGHTS, 'R' (waiting on the exec
@@ -319,6 +130,260 @@ static ssize_t recv_msg(int sock, struct msg *m, int *fds, size_t max, size_t *n
 	}
 	return n;
 }
+
+/* A task just forked starts on its parent's CPU and waits there until the
+ * parent blocks, unless an idle CPU pulls it over, which the development
+ * machine's kernel does only a scheduler tick later (it keeps tasks on as
+ * few CPUs as it can).  A parent with work of its own meanwhile moves the
+ * new task to its other CPUs at once: this process's CPUs but the one it
+ * runs on (*others; false when there is none), *mine all of them. */
+static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || sched_getaffinity(0, sizeof *mine, mine) < 0)
+		return false;
+	*others = *mine;
+	CPU_CLR(cpu, others);
+	return CPU_COUNT(others) > 0;
+}
+
+/* --- preparing, in the parent -------------------------------------------------------- */
+
+static char **string_array(json_t *arr, const char *where, bool required, c_err **err)
+{
+	char **out;
+	size_t i, n;
+	json_t *v;
+
+	if (!arr && !required)
+		return calloc(1, sizeof(char *));
+	if (!json_is_array(arr) || (required && json_array_size(arr) == 0)) {
+		c_err_new(err, C_EXIT_DATA, 0, "field %s: expected a non-empty array of strings",
+			  where);
+		return NULL;
+	}
+	n = json_array_size(arr);
+	out = calloc(n + 1, sizeof(char *));
+	if (!out) {
+		c_err_sys(err, "allocate", where);
+		return NULL;
+	}
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v)) {
+			c_err_new(err, C_EXIT_DATA, 0, "field %s[%zu]: expected string, got %s",
+				  where, i, c_json_type_name(v));
+			free(out);
+			return NULL;
+		}
+		out[i] = (char *)json_string_value(v);
+	}
+	return out;
+}
+
+/* A new network namespace takes most of a millisecond (the loopback
+ * device, the per-namespace sysctls): a helper process, moved to another
+ * CPU at once, makes it while c-run prepares the rest and the container's
+ * process makes its other namespaces and takes it from the helper ('N' and
+ * its fd, or 'E' with the errno). */
+static int netns_start(struct c_container *c, c_err **err)
+{
+	cpu_set_t mine, others;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return c_err_sys(err, "socketpair for", "the network namespace");
+	c->netns_pid = fork();
+	if (c->netns_pid < 0) {
+		c->netns_pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		return c_err_sys(err, "fork", "the network namespace");
+	}
+	if (c->netns_pid == 0) {
+		struct msg m = { 'N', 0, "" };
+		int fd = -1;
+
+		if (unshare(CLONE_NEWNET) < 0 ||
+		    (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+			m = (struct msg){ 'E', errno, "" };
+		send_msg(sv[1], &m, &fd, fd >= 0);
+		_exit(0);
+	}
+	close(sv[1]);
+	c->netns_sock = sv[0];
+	c->clone_flags &= ~CLONE_NEWNET;
+	if (other_cpus(&mine, &others))
+		sched_setaffinity(c->netns_pid, sizeof others, &others);
+	return 0;
+}
+
+static int prepare_namespaces(struct c_container *c, c_err **err)
+{
+	json_t *list = json_object_get(json_object_get(c->spec, "linux"), "namespaces"), *ns;
+	size_t i;
+
+	json_array_foreach(list, i, ns) {
+		const char *type = json_string_value(json_object_get(ns, "type"));
+		const char *path = json_string_value(json_object_get(ns, "path"));
+		size_t k;
+
+		for (k = 0; k < NNS && (!type || strcmp(type, namespaces[k].type)); k++)
+			;
+		if (k == NNS)
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "field linux.namespaces[%zu].type: unknown namespace \"%s\"",
+					 i, type ? type : "");
+		if (namespaces[k].flag == CLONE_NEWUSER)
+			return c_err_new(err, C_EXIT_DATA, 0,
+					 "field linux.namespaces[%zu]: user namespaces are not "
+					 "supported yet", i);
+		if (path && *path) {
+			if (namespaces[k].flag == CLONE_NEWPID)
+				return c_err_new(err, C_EXIT_DATA, 0,
+						 "field linux.namespaces[%zu].path: joining a pid "
+						 "namespace is not supported", i);
+			c->join_fd[k] = open(path, O_RDONLY | O_CLOEXEC);
+			if (c->join_fd[k] < 0)
+				return c_err_sys(err, "namespace", path);
+		} else if (namespaces[k].flag == CLONE_NEWCGROUP) {
+			c->new_cgroup_ns = true;
+		} else {
+			c->clone_flags |= namespaces[k].flag;
+		}
+	}
+	if (!(c->clone_flags & CLONE_NEWNS) && c->join_fd[2] < 0)
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "field linux.namespaces: a mount namespace is required");
+	return (c->clone_flags & CLONE_NEWNET) ? netns_start(c, err) : 0;
+}
+
+static int prepare_process(struct c_container *c, c_err **err)
+{
+	json_t *process = json_object_get(c->spec, "process");
+	int last;
+
+	if (!json_is_object(process))
+		return c_err_new(err, C_EXIT_DATA, 0, "field process: required");
+	c->argv = string_array(json_object_get(process, "args"), "process.args", true, err);
+	c->env = c->argv ? string_array(json_object_get(process, "env"), "process.env", false, err)
+			 : NULL;
+	if (!c->argv || !c->env)
+		return -1;
+	c->cwd = json_string_value(json_object_get(process, "cwd"));
+	if (!c->cwd || c->cwd[0] != '/')
+		return c_err_new(err, C_EXIT_DATA, 0, "field process.cwd: must be an absolute path");
+	c->terminal = json_is_true(json_object_get(process, "terminal"));
+	c->hostname = json_string_value(json_object_get(c->spec, "hostname"));
+	c->domainname = json_string_value(json_object_get(c->spec, "domainname"));
+	if (c_cap_last(&last, err) < 0 ||
+	    c_caps_parse(process, last, &c->caps, &c->has_caps, err) < 0 ||
+	    c_identity_parse(process, &c->ident, err) < 0 ||
+	    c_rlimits_parse(process, &c->rlimits, &c->nrlimits, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int prepare_seccomp(struct c_container *c, const char *cache_dir, c_err **err)
+{
+	json_t *profile = json_object_get(json_object_get(c->spec, "linux"), "seccomp");
+	const char *note = json_string_value(json_object_get(
+		json_object_get(c->spec, "annotations"), C_SPEC_SECCOMP_ANNOTATION));
+	_cleanup_free_ char *text = NULL;
+	struct c_seccomp_opts o = {
+		.source = "config.json",
+		.caps = c->has_caps ? c->caps.bounding : ~UINT64_C(0),
+		.cache_dir = cache_dir,
+	};
+
+	if (profile) {
+		text = c_json_dump(profile, &o.profile_len, err);
+		if (!text)
+			return -1;
+		o.profile = text;
+		o.where = "linux.seccomp";
+	} else if (!note || strcmp(note, "default")) {
+		return 0; /* no filter: "unconfined", or a config that asks for none */
+	}
+	return c_seccomp_prepare(&o, &c->seccomp, err);
+}
+
+/* A container of spec with nothing prepared yet: no namespace to join. */
+static struct c_container *container_new(json_t *spec, const char *id, c_err **err)
+{
+	struct c_container *c = calloc(1, sizeof *c);
+
+	if (!c || !(c->id = strdup(id))) {
+		free(c);
+		c_err_sys(err, "allocate", id);
+		return NULL;
+	}
+	c->spec = spec;
+	c->netns_sock = -1;
+	for (size_t k = 0; k < NNS; k++)
+		c->join_fd[k] = -1;
+	return c;
+}
+
+struct c_container *c_container_prepare(json_t *spec, const char *bundle, const char *id,
+					const char *cache_dir, c_err **err)
+{
+	struct c_container *c = container_new(spec, id, err);
+
+	if (c && (prepare_namespaces(c, err) < 0 || prepare_process(c, err) < 0 ||
+		  !(c->rootfs = c_rootfs_plan_new(spec, bundle, err)) ||
+		  prepare_seccomp(c, cache_dir, err) < 0)) {
+		c_container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
+					     const char *cache_dir, c_err **err)
+{
+	struct c_container *c = container_new(spec, id, err);
+
+	if (c && (prepare_process(c, err) < 0 || prepare_seccomp(c, cache_dir, err) < 0)) {
+		c_container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void c_container_free(struct c_container *c)
+{
+	if (!c)
+		return;
+	for (size_t k = 0; k < NNS; k++)
+		if (c->join_fd[k] >= 0)
+			close(c->join_fd[k]);
+	if (c->netns_sock >= 0)
+		close(c->netns_sock);
+	if (c->netns_pid > 0) {
+		kill(c->netns_pid, SIGKILL);
+		waitpid(c->netns_pid, NULL, 0);
+	}
+	c_rootfs_plan_free(c->rootfs);
+	c_identity_free(&c->ident);
+	free(c->rlimits);
+	c_seccomp_free(c->seccomp);
+	free(c->argv);
+	free(c->env);
+	free(c->id);
+	free(c);
+}
+
+int c_container_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return C_EXIT_RUNTIME;
+}
+
+/* --- the child ------------------------------------------------------------------------ */
 
 static noreturn void child_fail(int sock, c_err **err, int status)
 {
@@ -560,6 +625,25 @@ static int join_cgroup(void *arg, c_err **err)
 	return 0;
 }
 
+/* The helper's network namespace (netns_start()). */
+static int join_netns(int sock, c_err **err)
+{
+	struct msg m = { 0 };
+	int fd = -1, rc;
+	size_t nfds;
+	ssize_t n = recv_msg(sock, &m, &fd, 1, &nfds);
+
+	if (n <= 0 || m.kind != 'N' || !nfds) {
+		if (nfds)
+			close(fd);
+		return c_err_new(err, C_EXIT_FAIL, n < 0 ? errno : m.kind == 'E' ? m.status : EPIPE,
+				 "unshare: network namespace");
+	}
+	rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return rc < 0 ? c_err_sys(err, "join namespace", "network") : 0;
+}
+
 static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
 				const struct join *parent_join)
 {
@@ -571,11 +655,13 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 	c_err *err = NULL;
 
 	/* The namespaces clone did not make, made here while the parent
-	 * makes the cgroup (a network namespace takes most of a millisecond) */
+	 * makes the cgroup; the network one from the helper */
 	if (flags && unshare(flags) < 0) {
 		c_err_sys(&err, "unshare", "namespaces");
 		child_fail(sock, &err, status);
 	}
+	if (c->netns_sock >= 0 && join_netns(c->netns_sock, &err) < 0)
+		child_fail(sock, &err, status);
 	for (size_t k = 0; k < NNS; k++)
 		if (c->join_fd[k] >= 0 && setns(c->join_fd[k], namespaces[k].flag) < 0) {
 			c_err_sys(&err, "join namespace", namespaces[k].type);
@@ -666,24 +752,6 @@ static pid_t clone_child(int flags, int *into)
 	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
-/* A task just cloned starts on its parent's CPU and waits there until the
- * parent blocks, unless an idle CPU pulls it over, which the development
- * machine's kernel does only a scheduler tick later (it keeps tasks on as
- * few CPUs as it can).  The parent, with the cgroup to make meanwhile,
- * moves the child to its other CPUs at once (*others; false when it has
- * none); the child takes back its CPUs (*mine) when told the cgroup is
- * ready, before joining it, so that a cpuset has the last word as before. */
-static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
-{
-	int cpu = sched_getcpu();
-
-	if (cpu < 0 || sched_getaffinity(0, sizeof *mine, mine) < 0)
-		return false;
-	*others = *mine;
-	CPU_CLR(cpu, others);
-	return CPU_COUNT(others) > 0;
-}
-
 /* Whether this looks like a cgroup v2 host, before c_cgroup_plan() reads
  * the mounts: a guess either way costs time, not correctness (a v2 cgroup
  * made after the clone is joined through cgroup.procs). */
@@ -763,7 +831,13 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	/* best effort: where it fails, the two take turns */
+	if (c->netns_sock >= 0) {
+		close(c->netns_sock);
+		c->netns_sock = -1;
+	}
+	/* best effort: where it fails, the two take turns; the child takes
+	 * back j.cpus when told the cgroup is ready, before joining it, so
+	 * that a cpuset has the last word as before */
 	if (j.pushed)
 		sched_setaffinity(child, sizeof others, &others);
 	if (!cg && !(cg = c_cgroup_plan(o->cgroup_path, resources, err))) {
@@ -781,6 +855,10 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	close(sv[0]);
 	*pid = child;
 	*cgroup = cg;
+	if (c->netns_pid > 0) {
+		waitpid(c->netns_pid, NULL, 0);
+		c->netns_pid = 0;
+	}
 	return 0;
 fail:
 	if (child > 0) {
