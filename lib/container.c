@@ -64,11 +64,100 @@ struct c_container {
 	int clone_flags;   /* new namespaces made by clone */
 	bool new_cgroup_ns; /* unshared once in the cgroup */
 	int join_fd[NNS];  /* namespaces joined by path, -1 otherwise */
+	pid_t netns_pid;   /* the helper making the network namespace; 0: none */
+	int netns_sock;    /* where it sends it, -1 when there is none */
 	char **argv, **env;
 	const char *cwd, *hostname, *domainname;
 	const char *apparmor; /* the profile to exec into, or NULL */
 	bool terminal;
 };
+
+/* --- messages between the processes ------------------------------------------------ */
+
+/* Messages on the sync socket, child to parent: 'E' + status + line (an
+ * error), 'T' with the pty master in SCM_RIGHTS, 'R' (waiting on the exec
+ * fifo); EOF from the child means it exec'd.  Parent to child: 'G', the
+ * cgroup is ready, with the files to join it through in SCM_RIGHTS (none
+ * when the child was cloned into it). */
+struct msg {
+	char kind;
+	int status;
+	char line[1024];
+};
+
+#define MSG_FDS_MAX C_CGROUP_FILES_MAX
+
+static int send_msg(int sock, const struct msg *m, const int *fds, size_t nfds)
+{
+	char cbuf[CMSG_SPACE(MSG_FDS_MAX * sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)m, sizeof *m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (nfds) {
+		struct cmsghdr *cm;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return n < 0 ? -1 : 0;
+}
+
+/* One message, and the fds it carries (close-on-exec; up to max, the
+ * others closed). */
+static ssize_t recv_msg(int sock, struct msg *m, int *fds, size_t max, size_t *nfds)
+{
+	char cbuf[CMSG_SPACE(MSG_FDS_MAX * sizeof(int))];
+	struct iovec iov = { m, sizeof *m };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*nfds = 0;
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof fd, sizeof fd);
+			if (*nfds < max)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+/* A task just forked starts on its parent's CPU and waits there until the
+ * parent blocks, unless an idle CPU pulls it over, which the development
+ * machine's kernel does only a scheduler tick later (it keeps tasks on as
+ * few CPUs as it can).  A parent with work of its own meanwhile moves the
+ * new task to its other CPUs at once: this process's CPUs but the one it
+ * runs on (*others; false when there is none), *mine all of them. */
+static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || sched_getaffinity(0, sizeof *mine, mine) < 0)
+		return false;
+	*others = *mine;
+	CPU_CLR(cpu, others);
+	return CPU_COUNT(others) > 0;
+}
 
 /* --- preparing, in the parent -------------------------------------------------------- */
 
@@ -101,6 +190,43 @@ static char **string_array(json_t *arr, const char *where, bool required, c_err 
 		out[i] = (char *)json_string_value(v);
 	}
 	return out;
+}
+
+/* A new network namespace takes most of a millisecond (the loopback
+ * device, the per-namespace sysctls): a helper process, moved to another
+ * CPU at once, makes it while c-run prepares the rest and the container's
+ * process makes its other namespaces and takes it from the helper ('N' and
+ * its fd, or 'E' with the errno). */
+static int netns_start(struct c_container *c, c_err **err)
+{
+	cpu_set_t mine, others;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return c_err_sys(err, "socketpair for", "the network namespace");
+	c->netns_pid = fork();
+	if (c->netns_pid < 0) {
+		c->netns_pid = 0;
+		close(sv[0]);
+		close(sv[1]);
+		return c_err_sys(err, "fork", "the network namespace");
+	}
+	if (c->netns_pid == 0) {
+		struct msg m = { 'N', 0, "" };
+		int fd = -1;
+
+		if (unshare(CLONE_NEWNET) < 0 ||
+		    (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+			m = (struct msg){ 'E', errno, "" };
+		send_msg(sv[1], &m, &fd, fd >= 0);
+		_exit(0);
+	}
+	close(sv[1]);
+	c->netns_sock = sv[0];
+	c->clone_flags &= ~CLONE_NEWNET;
+	if (other_cpus(&mine, &others))
+		sched_setaffinity(c->netns_pid, sizeof others, &others);
+	return 0;
 }
 
 static int prepare_namespaces(struct c_container *c, c_err **err)
@@ -136,7 +262,7 @@ static int prepare_namespaces(struct c_container *c, c_err **err)
 	if (!(c->clone_flags & CLONE_NEWNS) && c->join_fd[2] < 0)
 		return c_err_new(err, C_EXIT_DATA, 0,
 				 "field linux.namespaces: a mount namespace is required");
-	return 0;
+	return (c->clone_flags & CLONE_NEWNET) ? netns_start(c, err) : 0;
 }
 
 static int prepare_process(struct c_container *c, c_err **err)
@@ -207,6 +333,7 @@ static struct c_container *container_new(json_t *spec, const char *id, c_err **e
 		return NULL;
 	}
 	c->spec = spec;
+	c->netns_sock = -1;
 	for (size_t k = 0; k < NNS; k++)
 		c->join_fd[k] = -1;
 	return c;
@@ -251,6 +378,12 @@ void c_container_free(struct c_container *c)
 	for (size_t k = 0; k < NNS; k++)
 		if (c->join_fd[k] >= 0)
 			close(c->join_fd[k]);
+	if (c->netns_sock >= 0)
+		close(c->netns_sock);
+	if (c->netns_pid > 0) {
+		kill(c->netns_pid, SIGKILL);
+		waitpid(c->netns_pid, NULL, 0);
+	}
 	c_rootfs_plan_free(c->rootfs);
 	c_identity_free(&c->ident);
 	free(c->rlimits);
@@ -271,74 +404,6 @@ int c_container_exit_code(int wstatus)
 }
 
 /* --- the child ------------------------------------------------------------------------ */
-
-/* Messages on the sync socket, child to parent: 'E' + status + line (an
- * error), 'T' with the pty master in SCM_RIGHTS, 'R' (waiting on the exec
- * fifo); EOF from the child means it exec'd.  Parent to child: 'G', the
- * cgroup is ready, with the files to join it through in SCM_RIGHTS (none
- * when the child was cloned into it). */
-struct msg {
-	char kind;
-	int status;
-	char line[1024];
-};
-
-#define MSG_FDS_MAX C_CGROUP_FILES_MAX
-
-static int send_msg(int sock, const struct msg *m, const int *fds, size_t nfds)
-{
-	char cbuf[CMSG_SPACE(MSG_FDS_MAX * sizeof(int))] = { 0 };
-	struct iovec iov = { (void *)m, sizeof *m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-
-	if (nfds) {
-		struct cmsghdr *cm;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	}
-	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	return n < 0 ? -1 : 0;
-}
-
-/* One message, and the fds it carries (close-on-exec; up to max, the
- * others closed). */
-static ssize_t recv_msg(int sock, struct msg *m, int *fds, size_t max, size_t *nfds)
-{
-	char cbuf[CMSG_SPACE(MSG_FDS_MAX * sizeof(int))];
-	struct iovec iov = { m, sizeof *m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	*nfds = 0;
-	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	for (cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof fd, sizeof fd);
-			if (*nfds < max)
-				fds[(*nfds)++] = fd;
-			else
-				close(fd);
-		}
-	}
-	return n;
-}
 
 static noreturn void child_fail(int sock, c_err **err, int status)
 {
@@ -640,6 +705,25 @@ static int join_cgroup(void *arg, c_err **err)
 	return 0;
 }
 
+/* The helper's network namespace (netns_start()). */
+static int join_netns(int sock, c_err **err)
+{
+	struct msg m = { 0 };
+	int fd = -1, rc;
+	size_t nfds;
+	ssize_t n = recv_msg(sock, &m, &fd, 1, &nfds);
+
+	if (n <= 0 || m.kind != 'N' || !nfds) {
+		if (nfds)
+			close(fd);
+		return c_err_new(err, C_EXIT_FAIL, n < 0 ? errno : m.kind == 'E' ? m.status : EPIPE,
+				 "unshare: network namespace");
+	}
+	rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return rc < 0 ? c_err_sys(err, "join namespace", "network") : 0;
+}
+
 static noreturn void child_main(struct c_container *c, const struct c_spawn_opts *o,
 				const struct join *parent_join)
 {
@@ -651,11 +735,13 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 	c_err *err = NULL;
 
 	/* The namespaces clone did not make, made here while the parent
-	 * makes the cgroup (a network namespace takes most of a millisecond) */
+	 * makes the cgroup; the network one from the helper */
 	if (flags && unshare(flags) < 0) {
 		c_err_sys(&err, "unshare", "namespaces");
 		child_fail(sock, &err, status);
 	}
+	if (c->netns_sock >= 0 && join_netns(c->netns_sock, &err) < 0)
+		child_fail(sock, &err, status);
 	/* (a pid namespace by path: the parent cloned this process into it) */
 	for (size_t k = 0; k < NNS; k++)
 		if (c->join_fd[k] >= 0 && namespaces[k].flag != CLONE_NEWPID &&
@@ -746,24 +832,6 @@ static pid_t clone_child(int flags, int *into)
 		*into = -1;
 	}
 	return (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
-}
-
-/* A task just cloned starts on its parent's CPU and waits there until the
- * parent blocks, unless an idle CPU pulls it over, which the development
- * machine's kernel does only a scheduler tick later (it keeps tasks on as
- * few CPUs as it can).  The parent, with the cgroup to make meanwhile,
- * moves the child to its other CPUs at once (*others; false when it has
- * none); the child takes back its CPUs (*mine) when told the cgroup is
- * ready, before joining it, so that a cpuset has the last word as before. */
-static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
-{
-	int cpu = sched_getcpu();
-
-	if (cpu < 0 || sched_getaffinity(0, sizeof *mine, mine) < 0)
-		return false;
-	*others = *mine;
-	CPU_CLR(cpu, others);
-	return CPU_COUNT(others) > 0;
 }
 
 /* Whether this looks like a cgroup v2 host, before c_cgroup_plan() reads
@@ -857,7 +925,13 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	/* best effort: where it fails, the two take turns */
+	if (c->netns_sock >= 0) {
+		close(c->netns_sock);
+		c->netns_sock = -1;
+	}
+	/* best effort: where it fails, the two take turns; the child takes
+	 * back j.cpus when told the cgroup is ready, before joining it, so
+	 * that a cpuset has the last word as before */
 	if (j.pushed)
 		sched_setaffinity(child, sizeof others, &others);
 	if (!cg && !(cg = c_cgroup_plan(o->cgroup_path, resources, err))) {
@@ -875,6 +949,10 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	close(sv[0]);
 	*pid = child;
 	*cgroup = cg;
+	if (c->netns_pid > 0) {
+		waitpid(c->netns_pid, NULL, 0);
+		c->netns_pid = 0;
+	}
 	return 0;
 fail:
 	if (child > 0) {

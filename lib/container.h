@@ -8,11 +8,15 @@
  * (lib/seccomp.h; the default profile unless the config has linux.seccomp
  * or the annotation io.c-tools.seccomp says "unconfined").
  *
+ * A new network namespace takes most of a millisecond: c_container_prepare()
+ * has a helper process make it on another CPU meanwhile, and the container's
+ * process takes it from the helper.
+ *
  * c_container_spawn() clones the process, in a new pid namespace when the
  * config has one, and makes the cgroup while the process makes its other
- * new namespaces (mount, uts, ipc, net, as the config lists them; a network
- * namespace alone takes most of a millisecond), joins the namespaces that
- * have a path by setns, and starts its mounts.  On cgroup v2 the cgroup is
+ * new namespaces (mount, uts, ipc, as the config lists them) and joins the
+ * helper's network namespace and those that have a path, and starts its
+ * mounts.  On cgroup v2 the cgroup is
  * made first instead and the process cloned into it (clone3's
  * CLONE_INTO_CGROUP, Linux 5.7; older kernels join as on v1).  Before the
  * first mount that shows its cgroups (type "cgroup"; after them all when
