@@ -192,34 +192,8 @@ exec_in() { # TOOL: one exec of /bin/true; output thrown away, errors in $work/e
 	esac </dev/null >/dev/null 2>"$work/err"
 }
 
-timed() { # TOOL: prints seconds (bash's clock, µs)
-	local t0 t1
-	[ "$GAP" = 0 ] || sleep "$GAP"
-	t0=$EPOCHREALTIME
-	exec_in "$1" || die "$1 exec failed (status $?): $(head -c 300 "$work/err")"
-	t1=$EPOCHREALTIME
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-}
-
-quartiles() { # the 25th and 75th percentiles, in ms
-	sort -n | awk '{ v[NR] = $1 } END { printf "%.1f-%.1f", v[int((NR + 3) / 4)] * 1000,
-		v[int((3 * NR + 3) / 4)] * 1000 }'
-}
-
-for t in "${tools[@]}"; do # the untimed warm-up
-	exec_in "$t" || die "$t exec failed (status $?): $(head -c 300 "$work/err")"
-done
-declare -A times=() med=() iqr=()
-for ((i = 0; i < RUNS; i++)); do
-	for ((j = 0; j < ${#tools[@]}; j++)); do
-		t=${tools[(i + j) % ${#tools[@]}]}
-		times[$t]+="$(timed "$t") "
-	done
-done
-for t in "${tools[@]}"; do
-	med[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | median)
-	iqr[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | quartiles)
-done
+declare -A med=() iqr=()
+bench_turns exec_in "${tools[@]}"
 
 # --- the table ------------------------------------------------------------------------------
 

@@ -141,34 +141,8 @@ run_once() { # TOOL: one podman run --rm; output thrown away, errors in $work/er
 	podman --runtime "${path[$1]}" run --rm "$image" /bin/true </dev/null >/dev/null 2>"$work/err"
 }
 
-timed() { # TOOL: prints seconds (bash's clock, µs)
-	local t0 t1
-	[ "$GAP" = 0 ] || sleep "$GAP"
-	t0=$EPOCHREALTIME
-	run_once "$1" || die "podman with $1 failed (status $?): $(head -c 300 "$work/err")"
-	t1=$EPOCHREALTIME
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-}
-
-quartiles() { # the 25th and 75th percentiles, in ms
-	sort -n | awk '{ v[NR] = $1 } END { printf "%.1f-%.1f", v[int((NR + 3) / 4)] * 1000,
-		v[int((3 * NR + 3) / 4)] * 1000 }'
-}
-
-for t in "${tools[@]}"; do # the untimed warm-up
-	run_once "$t" || die "podman with $t failed (status $?): $(head -c 300 "$work/err")"
-done
-declare -A times=() med=() iqr=()
-for ((i = 0; i < RUNS; i++)); do
-	for ((j = 0; j < ${#tools[@]}; j++)); do
-		t=${tools[(i + j) % ${#tools[@]}]}
-		times[$t]+="$(timed "$t") "
-	done
-done
-for t in "${tools[@]}"; do
-	med[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | median)
-	iqr[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | quartiles)
-done
+declare -A med=() iqr=()
+bench_turns run_once "${tools[@]}"
 
 # --- the table ------------------------------------------------------------------------------
 

@@ -241,12 +241,6 @@ timed() { # TOOL ID: prints seconds (bash's clock, µs)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-quartiles() { # the 25th and 75th percentiles, in ms
-	sort -n | awk '{ v[NR] = $1 } END { printf "%.1f-%.1f", v[int((NR + 3) / 4)] * 1000,
-		v[int((3 * NR + 3) / 4)] * 1000 }'
-}
-
 declare -A times=() med=() iqr=() why=()
 n=0
 # Runs TOOLS, each once untimed (a tool that fails then is skipped, with why),

@@ -50,3 +50,37 @@ bench_tmpfs() { # SIZE
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+quartiles() { # the 25th and 75th percentiles, in ms
+	sort -n | awk '{ v[NR] = $1 } END { printf "%.1f-%.1f", v[int((NR + 3) / 4)] * 1000,
+		v[int((3 * NR + 3) / 4)] * 1000 }'
+}
+
+# bench_turns RUN TOOL...: `RUN TOOL` once for each tool, untimed, then
+# $RUNS rounds in which the tools take turns, each round starting one tool
+# further on (no tool always follows the same one), each run after $GAP s
+# of quiet and timed by bash's clock (µs).  The medians (seconds) and the
+# quartiles (ms) go to the caller's associative arrays med and iqr.  A run
+# that fails ends the bench with its stderr, which RUN leaves in $work/err.
+bench_turns() {
+	local run=$1 t i j t0 t1
+	shift
+	local -a tools=("$@")
+	local -A times=()
+	for t in "${tools[@]}"; do
+		"$run" "$t" || die "$run $t failed (status $?): $(head -c 300 "$work/err")"
+	done
+	for ((i = 0; i < RUNS; i++)); do
+		for ((j = 0; j < ${#tools[@]}; j++)); do
+			t=${tools[(i + j) % ${#tools[@]}]}
+			[ "$GAP" = 0 ] || sleep "$GAP"
+			t0=$EPOCHREALTIME
+			"$run" "$t" || die "$run $t failed (status $?): $(head -c 300 "$work/err")"
+			t1=$EPOCHREALTIME
+			times[$t]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') "
+		done
+	done
+	for t in "${tools[@]}"; do
+		med[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | median)
+		iqr[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | quartiles)
+	done
+}
