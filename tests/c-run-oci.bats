@@ -33,44 +33,12 @@ teardown() {
 	common_teardown
 }
 
-# A bundle at DIR on $BUNDLE's rootfs, DIR/out bound at /out, process.args
-# ARGS; python statements on c (the config) from $EDIT change it further.
-oci_bundle() {
-	local dir=$1
-	shift
-	mkdir -p "$dir/out"
-	python3 - "$BUNDLE/config.json" "$dir" "$BUNDLE/rootfs" "$@" <<'EOF'
-import json, os, sys
-src, dir, rootfs, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-c = json.load(open(src))
-c["process"]["args"] = args
-c["root"]["path"] = rootfs
-c["mounts"].append({"destination": "/out", "type": "bind", "source": dir + "/out",
-                    "options": ["rbind", "rw"]})
-exec(os.environ.get("EDIT", ""))
-json.dump(c, open(dir + "/config.json", "w"))
-EOF
-}
-
-# c-run create with its output in files (the created process keeps them).
-ccreate() {
-	status=0
-	"$BIN_DIR/c-run" --root "$STATE" create "$@" >"$TEST_TMP/create.out" \
-		2>"$TEST_TMP/create.err" </dev/null 3>&- || status=$?
-	output=$(cat "$TEST_TMP/create.out")
-	stderr=$(cat "$TEST_TMP/create.err")
-}
-
 # A running container ID (sleep 100) from a bundle in $TEST_TMP/ob.
 running() {
 	oci_bundle "$TEST_TMP/ob" sleep 100
 	ccreate --bundle "$TEST_TMP/ob" "$1"
 	expect_status 0
 	cr start "$1"
-}
-
-is_stopped() {
-	[ "$(state_field "$1" 's["status"]')" = stopped ]
 }
 
 # ---- exec -------------------------------------------------------------------------
@@ -158,7 +126,7 @@ EOF
 	expect_status 2
 	expect_error_line preserve-fds
 	cr kill "ex6-$SFX" KILL
-	wait_until 5 is_stopped "ex6-$SFX"
+	wait_until 5 is_status "ex6-$SFX" stopped
 	crun exec "ex6-$SFX" true
 	expect_status 1
 	expect_error_line "ex6-$SFX" stopped
@@ -261,7 +229,7 @@ hook_status() { # DIR KIND
 		"hooks after create"
 	crun start "hk1-$SFX"
 	expect_status 0
-	wait_until 5 is_stopped "hk1-$SFX"
+	wait_until 5 is_status "hk1-$SFX" stopped
 	crun delete "hk1-$SFX"
 	expect_status 0
 	expect_eq "$(cat "$TEST_TMP/hb/out/order")" \
@@ -304,7 +272,7 @@ hook_status() { # DIR KIND
 	crun start "hk4-$SFX"
 	[ "$status" -ne 0 ]
 	expect_error_line "hooks.startContainer[0]" /bin/false
-	wait_until 5 is_stopped "hk4-$SFX"
+	wait_until 5 is_status "hk4-$SFX" stopped
 	[ ! -e "$TEST_TMP/hb/out/ran" ]
 }
 
@@ -317,7 +285,7 @@ hook_status() { # DIR KIND
 	crun start "hk5-$SFX"
 	expect_status 0
 	[[ $stderr == *"warning"*"hooks.poststart[0] /bin/false"* ]] || { echo "$stderr"; return 1; }
-	wait_until 5 is_stopped "hk5-$SFX"
+	wait_until 5 is_status "hk5-$SFX" stopped
 	crun delete "hk5-$SFX"
 	expect_status 0
 	[[ $stderr == *"warning"*"hooks.poststop[0] /bin/false"* ]] || { echo "$stderr"; return 1; }
@@ -456,7 +424,7 @@ for n in c["linux"]["namespaces"]:
 	expect_status 0
 	rm "$TEST_TMP/gb/out/prog"
 	cr start "gn1-$SFX" || true
-	wait_until 5 is_stopped "gn1-$SFX"
+	wait_until 5 is_status "gn1-$SFX" stopped
 	# create's stderr is the process's: the error is there, one line
 	wait_until 5 grep -q 'exec: /out/prog' "$TEST_TMP/create.err"
 	expect_eq "$(wc -l <"$TEST_TMP/create.err")" 1 "lines"

@@ -40,17 +40,6 @@ teardown() {
 	common_teardown
 }
 
-# c-run create, as bats' run would set status, output and stderr.  The
-# created process keeps create's stdout and stderr (as runc's does): they go
-# to files, not to a pipe that run would wait on until the container ends.
-ccreate() {
-	status=0
-	"$BIN_DIR/c-run" --root "$STATE" create "$@" >"$TEST_TMP/create.out" \
-		2>"$TEST_TMP/create.err" </dev/null 3>&- || status=$?
-	output=$(cat "$TEST_TMP/create.out")
-	stderr=$(cat "$TEST_TMP/create.err")
-}
-
 # The test init in the bundle (for mem, fork-bomb-lite, signals, reap).
 need_test_init() {
 	require_test_init
@@ -60,32 +49,11 @@ need_test_init() {
 	}
 }
 
-is_status() { # WHAT STATUS
-	[ "$(state_field "$1" 's["status"]')" = "$2" ]
-}
-
 # The process is gone (or a zombie nobody has reaped yet).
 proc_gone() {
 	[ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]
 }
 
-# An OCI bundle at DIR whose rootfs is $BUNDLE's, the host dir DIR/out bound
-# at /out, and process.args ARGS.
-oci_bundle() {
-	local dir=$1
-	shift
-	mkdir -p "$dir/out"
-	python3 - "$BUNDLE/config.json" "$dir" "$BUNDLE/rootfs" "$@" <<'EOF'
-import json, sys
-src, dir, rootfs, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-c = json.load(open(src))
-c["process"]["args"] = args
-c["root"]["path"] = rootfs
-c["mounts"].append({"destination": "/out", "type": "bind", "source": dir + "/out",
-                    "options": ["rbind", "rw"]})
-json.dump(c, open(dir + "/config.json", "w"))
-EOF
-}
 
 # Interface names of a /proc/net/dev on stdin, sorted.
 ifnames() {

@@ -12,6 +12,13 @@
 #   state_field WHAT EXPR   a field of `c-run state WHAT` (python on s)
 #   detach ARGS...          c-run -d ARGS, which must succeed; the id in $id
 #   is_running WHAT         the container's status is running
+#   is_status WHAT STATUS   the container's status is STATUS
+#   oci_bundle DIR ARGS...  an OCI bundle at DIR on $BUNDLE's rootfs, DIR/out
+#                           bound at /out, process.args ARGS; python
+#                           statements in $EDIT change the config (c) more
+#   ccreate ARGS...         c-run create ARGS, status/output/stderr set as
+#                           bats' run sets them (through files: the created
+#                           process keeps create's stdout and stderr)
 
 c_run_setup_file() {
 	export C_ROOT=$BATS_FILE_TMPDIR/root
@@ -78,4 +85,33 @@ detach() {
 
 is_running() {
 	[ "$(state_field "$1" 's["status"]')" = running ]
+}
+
+oci_bundle() {
+	local dir=$1
+	shift
+	mkdir -p "$dir/out"
+	python3 - "$BUNDLE/config.json" "$dir" "$BUNDLE/rootfs" "$@" <<'EOF'
+import json, os, sys
+src, dir, rootfs, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+c = json.load(open(src))
+c["process"]["args"] = args
+c["root"]["path"] = rootfs
+c["mounts"].append({"destination": "/out", "type": "bind", "source": dir + "/out",
+                    "options": ["rbind", "rw"]})
+exec(os.environ.get("EDIT", ""))
+json.dump(c, open(dir + "/config.json", "w"))
+EOF
+}
+
+ccreate() {
+	status=0
+	"$BIN_DIR/c-run" --root "$STATE" create "$@" >"$TEST_TMP/create.out" \
+		2>"$TEST_TMP/create.err" </dev/null 3>&- || status=$?
+	output=$(cat "$TEST_TMP/create.out")
+	stderr=$(cat "$TEST_TMP/create.err")
+}
+
+is_status() {
+	[ "$(state_field "$1" 's["status"]')" = "$2" ]
 }
