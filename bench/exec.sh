@@ -115,18 +115,7 @@ bench_on_exit stop_c_run
 
 # --- the image, the bundle ----------------------------------------------------------------
 
-python3 tests/fixtures/mkimage.py - "$C_ROOT" >/dev/null <<EOF
-{"ref": "latest",
- "config": {"Cmd": ["/bin/true"], "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
- "layers": [{"created_by": "busybox-static", "entries": [
-   {"path": "bin", "type": "dir"},
-   {"path": "bin/busybox", "source": "$(command -v busybox)", "mode": "0755"},
-   {"path": "bin/true", "type": "symlink", "target": "busybox"},
-   {"path": "bin/sleep", "type": "symlink", "target": "busybox"},
-   {"path": "dev", "type": "dir"}, {"path": "etc", "type": "dir"},
-   {"path": "proc", "type": "dir"}, {"path": "sys", "type": "dir"},
-   {"path": "tmp", "type": "dir", "mode": "1777"}]}]}
-EOF
+busybox_image "$C_ROOT" '{"path": "bin/sleep", "type": "symlink", "target": "busybox"}'
 "$c_image" tag latest bench-exec >/dev/null
 image=bench-exec
 

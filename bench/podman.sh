@@ -116,17 +116,7 @@ bench_on_exit leftovers
 
 # --- the image ------------------------------------------------------------------------------
 
-python3 tests/fixtures/mkimage.py - "$work/image" >/dev/null <<EOF
-{"ref": "latest",
- "config": {"Cmd": ["/bin/true"], "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
- "layers": [{"created_by": "busybox-static", "entries": [
-   {"path": "bin", "type": "dir"},
-   {"path": "bin/busybox", "source": "$(command -v busybox)", "mode": "0755"},
-   {"path": "bin/true", "type": "symlink", "target": "busybox"},
-   {"path": "dev", "type": "dir"}, {"path": "etc", "type": "dir"},
-   {"path": "proc", "type": "dir"}, {"path": "sys", "type": "dir"},
-   {"path": "tmp", "type": "dir", "mode": "1777"}]}]}
-EOF
+busybox_image "$work/image"
 image=localhost/bench-true
 # skopeo reads CONTAINERS_STORAGE_CONF too
 skopeo copy -q "oci:$work/image:latest" "containers-storage:$image:latest" >/dev/null 2>"$work/err" ||

@@ -55,10 +55,8 @@ c_run=$PWD/bin/c-run
 c_unpack=$PWD/bin/c-unpack
 c_image=$PWD/bin/c-image
 
-die() {
-	echo "bench/start: $*" >&2
-	exit 1
-}
+# shellcheck source=lib/common.bash
+source bench/lib/common.bash
 
 for p in "$c_run" "$c_unpack" "$c_image"; do
 	[ -x "$p" ] || die "$p is missing; run make first"
@@ -111,23 +109,13 @@ if [ "$(uname -m)" = x86_64 ]; then
 	open(sys.argv[1], "wb").write(ehdr + phdr + code)
 	PY
 	chmod 755 "$work/src/exit0"
-	exit0=',{"path":"bin/exit0","source":"'$work/src/exit0'","mode":"0755"}'
+	exit0='{"path":"bin/exit0","source":"'$work/src/exit0'","mode":"0755"}'
 fi
 
 # The store is an OCI layout ($C_ROOT): c-run keeps its layers, containers and
 # seccomp cache in it, all on the tmpfs.
 export C_ROOT=$work/store
-python3 tests/fixtures/mkimage.py - "$C_ROOT" >/dev/null <<EOF
-{"ref": "latest",
- "config": {"Cmd": ["/bin/true"], "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
- "layers": [{"created_by": "busybox-static", "entries": [
-   {"path": "bin", "type": "dir"},
-   {"path": "bin/busybox", "source": "$(command -v busybox)", "mode": "0755"},
-   {"path": "bin/true", "type": "symlink", "target": "busybox"}$exit0,
-   {"path": "dev", "type": "dir"}, {"path": "etc", "type": "dir"},
-   {"path": "proc", "type": "dir"}, {"path": "sys", "type": "dir"},
-   {"path": "tmp", "type": "dir", "mode": "1777"}]}]}
-EOF
+busybox_image "$C_ROOT" ${exit0:+"$exit0"}
 "$c_image" tag latest bench-true >/dev/null
 image=bench-true
 

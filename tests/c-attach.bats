@@ -7,6 +7,7 @@
 bats_require_minimum_version 1.5.0
 
 load helpers/common
+load helpers/tmux
 load helpers/registry
 load helpers/c-run
 
@@ -29,25 +30,7 @@ teardown() {
 
 # c-attach ARGS in a tmux pane of 80x24; its exit status goes to $TEST_TMP/rc.
 attach_in_tmux() {
-	rm -f "$TEST_TMP/rc"
-	tmux -L "$TMUX_SOCK" new-session -d -s t -x 80 -y 24 \
-		"'$BIN_DIR/c-attach' --root '$STATE' $*; echo \$? > '$TEST_TMP/rc'; sleep 600"
-}
-
-pane() {
-	tmux -L "$TMUX_SOCK" capture-pane -p -t t
-}
-
-pane_has() {
-	pane | grep -qF -- "$1"
-}
-
-keys() {
-	tmux -L "$TMUX_SOCK" send-keys -t t "$@"
-}
-
-attach_ended() {
-	[ -s "$TEST_TMP/rc" ]
+	in_tmux "'$BIN_DIR/c-attach' --root '$STATE' $*"
 }
 
 @test "a terminal: type a command and see its output; resize; detach with ctrl-p ctrl-q; re-attach; the exit status" {
@@ -65,7 +48,7 @@ attach_ended() {
 	wait_until 5 pane_has "30 100"
 	# detach: c-attach ends with 0, the container goes on
 	keys C-p C-q
-	wait_until 5 attach_ended
+	wait_until 5 tmux_ended
 	expect_eq "$(cat "$TEST_TMP/rc")" 0 "status after detaching"
 	is_running term
 	tmux -L "$TMUX_SOCK" kill-server
@@ -75,7 +58,7 @@ attach_ended() {
 	keys 'echo again' Enter
 	wait_until 5 pane_has again
 	keys 'exit 3' Enter
-	wait_until 5 attach_ended
+	wait_until 5 tmux_ended
 	expect_eq "$(cat "$TEST_TMP/rc")" 3 "the container's status"
 	expect_eq "$(cr wait term)" 3 "recorded"
 }
@@ -89,9 +72,9 @@ attach_ended() {
 	wait_until 5 pane_has pizza-z
 	keys z z
 	sleep 0.3
-	! attach_ended || { echo "detached on z z"; return 1; }
+	! tmux_ended || { echo "detached on z z"; return 1; }
 	keys q
-	wait_until 5 attach_ended
+	wait_until 5 tmux_ended
 	expect_eq "$(cat "$TEST_TMP/rc")" 0 "status after detaching"
 	is_running keys
 	run -2 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --detach-keys ctrl-1 keys
@@ -232,7 +215,7 @@ pid1() {
 	keys 'busybox stty size' Enter
 	wait_until 5 pane_has "24 80"
 	keys 'exit 4' Enter
-	wait_until 5 attach_ended
+	wait_until 5 tmux_ended
 	expect_eq "$(cat "$TEST_TMP/rc")" 4 "the shell's status"
 	is_running shell
 }

@@ -34,6 +34,7 @@
 bats_require_minimum_version 1.5.0
 
 load helpers/common
+load helpers/tmux
 load helpers/registry
 load helpers/podman
 
@@ -65,26 +66,7 @@ teardown() {
 # `podman ARGS` in a tmux pane of 80x24 (its own terminal, as a user's);
 # its exit status goes to $TEST_TMP/rc.
 podman_in_tmux() {
-	command -v tmux >/dev/null || skip "tmux is not installed"
-	rm -f "$TEST_TMP/rc"
-	tmux -L "$TMUX_SOCK" new-session -d -s t -x 80 -y 24 \
-		"$(podman_cmd) $*; echo \$? > '$TEST_TMP/rc'; sleep 600"
-}
-
-pane() {
-	tmux -L "$TMUX_SOCK" capture-pane -p -t t
-}
-
-pane_has() {
-	pane | grep -qF -- "$1"
-}
-
-keys() {
-	tmux -L "$TMUX_SOCK" send-keys -t t "$@"
-}
-
-podman_ended() {
-	[ -s "$TEST_TMP/rc" ]
+	in_tmux "$(podman_cmd) $*"
 }
 
 # Interface names of a /proc/net/dev on stdin, sorted.
@@ -145,7 +127,7 @@ logs_have() { # NAME TEXT
 	pane_has /dev/pts/0
 	pane_has "24 80"
 	keys 'exit 5' Enter
-	wait_until 10 podman_ended
+	wait_until 10 tmux_ended
 	expect_eq "$(cat "$TEST_TMP/rc")" 5 "podman's status"
 	# the runtime was handed a console socket by conmon
 	grep -qE '(^| )create .*--console-socket ' "$PODMAN_DIR/runtime.log"
@@ -272,7 +254,7 @@ logs_have() { # NAME TEXT
 	pane_has /dev/pts/0
 	pane_has "24 80"
 	keys 'exit 6' Enter
-	wait_until 10 podman_ended
+	wait_until 10 tmux_ended
 	expect_eq "$(cat "$TEST_TMP/rc")" 6 "podman's status"
 	is_running exit
 	grep -qE '(^| )exec .*--tty --console-socket ' "$PODMAN_DIR/runtime.log"

@@ -5,6 +5,9 @@
 #   $cache/single    an OCI layout: that rootfs as one gzip layer
 #   $cache/five      an OCI layout: the same rootfs in five gzip layers
 # Sourced from the repository's top directory; `bench_images` makes them.
+# And, not cached, `busybox_image LAYOUT [ENTRY-JSON...]`: a busybox-static
+# image ("latest", command /bin/true) in the OCI layout LAYOUT, with more
+# layer entries in mkimage.py's JSON.
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/c-tools/bench
 
@@ -72,4 +75,21 @@ bench_images() {
 		{\"dir\":\"$cache/five-trees/3\",\"owner\":\"keep\"},
 		{\"dir\":\"$cache/five-trees/4\",\"owner\":\"keep\"},
 		{\"dir\":\"$cache/five-trees/5\",\"owner\":\"keep\"}]}"
+}
+
+busybox_image() {
+	local layout=$1 extra=''
+	shift
+	for e; do extra+=", $e"; done
+	python3 tests/fixtures/mkimage.py - "$layout" >/dev/null <<EOF
+{"ref": "latest",
+ "config": {"Cmd": ["/bin/true"], "Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},
+ "layers": [{"created_by": "busybox-static", "entries": [
+   {"path": "bin", "type": "dir"},
+   {"path": "bin/busybox", "source": "$(command -v busybox)", "mode": "0755"},
+   {"path": "bin/true", "type": "symlink", "target": "busybox"},
+   {"path": "dev", "type": "dir"}, {"path": "etc", "type": "dir"},
+   {"path": "proc", "type": "dir"}, {"path": "sys", "type": "dir"},
+   {"path": "tmp", "type": "dir", "mode": "1777"}$extra]}]}
+EOF
 }
