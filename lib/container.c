@@ -913,6 +913,9 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	child = clone_child(c->clone_flags & CLONE_NEWPID, &into);
 	if (child < 0) {
 		c_err_sys(err, "clone", c->id);
+		/* best effort: the clone's error is the one to report */
+		if (own_pidns >= 0)
+			(void)setns(own_pidns, CLONE_NEWPID);
 		goto fail;
 	}
 	if (child > 0 && own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
