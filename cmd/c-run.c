@@ -337,9 +337,10 @@ static int oci_ps(const char *what, bool json, c_err **err)
 	if (!cg)
 		goto out;
 	/* any hierarchy has every process: v1's pids (or another), v2's one */
-	for (const char *const *k = (const char *const[]){ "pids", "memory", "cpu", "devices", NULL };
-	     *k && !dir; k++)
-		dir = c_cgroup_dir(cg, *k);
+	static const char *const any[] = { "pids", "memory", "cpu", "devices" };
+
+	for (size_t k = 0; k < sizeof any / sizeof any[0] && !dir; k++)
+		dir = c_cgroup_dir(cg, any[k]);
 	if (!dir || asprintf(&path, "%s/cgroup.procs", dir) < 0 ||
 	    c_read_file(path, 1 << 20, &procs, &len, err) < 0) {
 		if (!*err)
@@ -636,7 +637,7 @@ static const struct option delete_options[] = {
  * (docker: a running one only with -f). */
 static int oci_delete(int argc, char **argv, c_err **err)
 {
-	bool force = false;
+	bool force = false, oci = !strcmp(argv[0], "delete");
 	int c, rc = 0;
 
 	optind = 1;
@@ -654,7 +655,7 @@ static int oci_delete(int argc, char **argv, c_err **err)
 
 		if (c_state_load(state_root, argv[i], &s, err) < 0) {
 			/* runc's delete --force: a container already gone is no error */
-			if (force && (*err)->status == C_EXIT_NOTFOUND && !strcmp(argv[0], "delete")) {
+			if (force && oci && (*err)->status == C_EXIT_NOTFOUND) {
 				c_err_free(err);
 				continue;
 			}
@@ -663,8 +664,7 @@ static int oci_delete(int argc, char **argv, c_err **err)
 		st = c_state_status(&s);
 		/* the OCI spec: deleting a container that is not stopped is an
 		 * error; docker's rm takes a created one */
-		if ((st == C_STATUS_RUNNING || (st == C_STATUS_CREATED && !strcmp(argv[0], "delete"))) &&
-		    !force)
+		if (!force && (st == C_STATUS_RUNNING || (oci && st == C_STATUS_CREATED)))
 			rc = c_err_new(err, C_EXIT_FAIL, 0,
 				       "container %s is %s: stop it first, or use --force", s.id,
 				       c_status_name(st));
@@ -677,7 +677,7 @@ static int oci_delete(int argc, char **argv, c_err **err)
 		if (rc == 0 && config)
 			c_run_hooks_warn(config, "poststop", &s);
 		json_decref(config);
-		if (rc == 0 && !strcmp(argv[0], "rm"))
+		if (rc == 0 && !oci)
 			puts(argv[i]);
 		c_state_clear(&s);
 	}
@@ -764,7 +764,8 @@ static int oci_exec(int argc, char **argv, c_err **err)
 		case OPT_PRESERVE_FDS:
 			/* conmon says 0; more would need fds kept across the exec */
 			if (strcmp(optarg, "0"))
-				c_die_usage("--preserve-fds %s: c-run passes on no extra fds", optarg);
+				c_die_usage("--preserve-fds %s: c-run passes no extra fds on",
+					    optarg);
 			break;
 		default: c_cli_bad_option(c, argc, argv);
 		}
@@ -1071,7 +1072,8 @@ static int docker_run(int argc, char **argv, c_err **err)
 		goto out;
 	if (c_hooks_any(spec)) {
 		c_err_new(err, C_EXIT_USAGE, 0,
-			  "bundle %s has hooks: the OCI front runs them (c-run run --bundle)", bundle);
+			  "bundle %s has hooks: the OCI front runs them (c-run run --bundle)",
+			  bundle);
 		goto out;
 	}
 	l.spec = spec;
