@@ -108,15 +108,10 @@ static int save_config(const struct c_state *s, json_t *spec, c_err **err)
 
 int c_run_launch(struct c_run *l, c_err **err)
 {
-	_cleanup_free_ char *store_root = c_store_default_root(), *cache = NULL;
+	_cleanup_free_ char *cache = c_store_cache_dir();
 	const char *cgpath = json_string_value(
 		json_object_get(json_object_get(l->spec, "linux"), "cgroupsPath"));
 
-	/* compiled seccomp filters are kept beside the store; without one
-	 * (it cannot be made) they are compiled every time */
-	if (store_root && (mkdir(store_root, 0700) == 0 || errno == EEXIST) &&
-	    asprintf(&cache, "%s/cache", store_root) < 0)
-		cache = NULL;
 	if (cgpath && *cgpath)
 		l->cgroup_path = strdup(cgpath);
 	else if (asprintf(&l->cgroup_path, "/c-tools/%s", l->st.id) < 0)

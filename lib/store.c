@@ -51,7 +51,9 @@ char *c_store_cache_dir(void)
 	_cleanup_free_ char *root = c_store_default_root();
 	char *out;
 
-	return root && asprintf(&out, "%s/cache", root) >= 0 ? out : NULL;
+	if (!root || (mkdir(root, 0700) < 0 && errno != EEXIST))
+		return NULL;
+	return asprintf(&out, "%s/cache", root) >= 0 ? out : NULL;
 }
 
 static int mkdir_p(const char *path, c_err **err)

@@ -48,8 +48,10 @@ struct c_store;
  * ${XDG_DATA_HOME:-$HOME/.local/share}/c-tools.  Caller frees. */
 char *c_store_default_root(void);
 
-/* Where compiled seccomp filters are kept: the default root's cache/.
- * Caller frees; NULL (no root known, or no memory) means no cache. */
+/* Where compiled seccomp filters are kept: the default root's cache/, the
+ * root made when missing (seccomp makes cache/ itself).  Caller frees;
+ * NULL (no root known or makeable, or no memory) means no cache: filters
+ * are then compiled every time. */
 char *c_store_cache_dir(void);
 
 /* Open the store at root (NULL: the default), creating the layout when
