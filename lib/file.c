@@ -1,6 +1,7 @@
 #include "file.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
@@ -149,11 +150,14 @@ static char *parent_of(const char *name)
 	return dir;
 }
 
-int c_commit_temp_at(int dirfd, int fd, const char *tmpname, const char *name, c_err **err)
+/* The rename, after an fsync and followed by one of the directory when
+ * durable. */
+static int commit_temp(int dirfd, int fd, const char *tmpname, const char *name, bool durable,
+		       c_err **err)
 {
 	_cleanup_free_ char *dir = NULL;
 
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		c_err_sys(err, "fsync", tmpname);
 		goto fail;
 	}
@@ -167,6 +171,8 @@ int c_commit_temp_at(int dirfd, int fd, const char *tmpname, const char *name, c
 		c_err_sys(err, "rename to", name);
 		goto fail;
 	}
+	if (!durable)
+		return 0;
 	dir = parent_of(name);
 	if (!dir)
 		return c_err_sys(err, "fsync directory of", name);
@@ -178,8 +184,13 @@ fail:
 	return -1;
 }
 
-int c_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
-			   mode_t mode, c_err **err)
+int c_commit_temp_at(int dirfd, int fd, const char *tmpname, const char *name, c_err **err)
+{
+	return commit_temp(dirfd, fd, tmpname, name, true, err);
+}
+
+static int write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		      bool durable, c_err **err)
 {
 	_cleanup_free_ char *tmp = NULL;
 	int fd = c_open_temp_at(dirfd, name, mode, &tmp, err);
@@ -192,13 +203,25 @@ int c_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t
 		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
-	return c_commit_temp_at(dirfd, fd, tmp, name, err);
+	return commit_temp(dirfd, fd, tmp, name, durable, err);
+}
+
+int c_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
+			   mode_t mode, c_err **err)
+{
+	return write_file(dirfd, name, data, len, mode, true, err);
 }
 
 int c_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			c_err **err)
 {
-	return c_write_file_atomic_at(AT_FDCWD, path, data, len, mode, err);
+	return write_file(AT_FDCWD, path, data, len, mode, true, err);
+}
+
+int c_write_file_volatile(const char *path, const void *data, size_t len, mode_t mode,
+			  c_err **err)
+{
+	return write_file(AT_FDCWD, path, data, len, mode, false, err);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -30,6 +30,13 @@ int c_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t
 int c_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			c_err **err);
 
+/* The same, atomic for readers but without the fsyncs: for runtime state
+ * (c-run's under /run), which does not outlive the boot it describes, so
+ * a crash that loses the write loses what it was about too.  On a /run on
+ * disk the fsyncs cost milliseconds a container. */
+int c_write_file_volatile(const char *path, const void *data, size_t len, mode_t mode,
+			  c_err **err);
+
 /* Open a new temp file beside dirfd/name for the caller to fill; *tmpname
  * (caller frees) is then given to c_commit_temp_at() or unlinked. */
 int c_open_temp_at(int dirfd, const char *name, mode_t mode, char **tmpname, c_err **err);

@@ -253,7 +253,8 @@ char *c_json_dump(const json_t *v, size_t *len, c_err **err)
 	return s;
 }
 
-int c_json_write_file(const char *path, const json_t *v, mode_t mode, c_err **err)
+static int write_json(const char *path, const json_t *v, mode_t mode, bool durable,
+		      c_err **err)
 {
 	_cleanup_free_ char *s = NULL;
 	size_t len;
@@ -262,5 +263,16 @@ int c_json_write_file(const char *path, const json_t *v, mode_t mode, c_err **er
 	if (!s)
 		return c_err_wrap(err, "write %s", path);
 	s[len] = '\n'; /* replaces the NUL; the length below says where to stop */
-	return c_write_file_atomic(path, s, len + 1, mode, err);
+	return durable ? c_write_file_atomic(path, s, len + 1, mode, err)
+		       : c_write_file_volatile(path, s, len + 1, mode, err);
+}
+
+int c_json_write_file(const char *path, const json_t *v, mode_t mode, c_err **err)
+{
+	return write_json(path, v, mode, true, err);
+}
+
+int c_json_write_file_volatile(const char *path, const json_t *v, mode_t mode, c_err **err)
+{
+	return write_json(path, v, mode, false, err);
 }

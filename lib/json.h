@@ -70,5 +70,7 @@ char *c_json_dump(const json_t *v, size_t *len, c_err **err);
 
 /* Serialize and write atomically (see file.h), with a trailing newline. */
 int c_json_write_file(const char *path, const json_t *v, mode_t mode, c_err **err);
+/* ... or without the fsyncs, for runtime state (c_write_file_volatile). */
+int c_json_write_file_volatile(const char *path, const json_t *v, mode_t mode, c_err **err);
 
 #endif

@@ -102,7 +102,7 @@ static int save_config(const struct c_state *s, json_t *spec, c_err **err)
 
 	if (asprintf(&path, "%s/config.json", s->dir) < 0)
 		return c_err_sys(err, "allocate", s->id);
-	return c_json_write_file(path, spec, 0600, err);
+	return c_json_write_file_volatile(path, spec, 0600, err);
 }
 
 

@@ -148,7 +148,7 @@ int c_state_save(const struct c_state *s, c_err **err)
 		path = NULL;
 		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "state of %s", s->id);
 	}
-	return c_json_write_file(path, o, 0600, err);
+	return c_json_write_file_volatile(path, o, 0600, err);
 }
 
 static char *dup_field(json_t *o, const char *key)

@@ -92,6 +92,28 @@ static void test_atomic_replace(void)
 	free(buf);
 }
 
+/* Without the fsyncs, the same replacement as seen by readers. */
+static void test_volatile_replace(void)
+{
+	c_err *e = NULL;
+	struct stat st;
+	char *buf = NULL;
+	int before = count_entries();
+
+	ok(c_write_file_volatile(at("v"), "old", 3, 0600, &e) == 0 &&
+		   c_write_file_volatile(at("v"), "newer", 5, 0640, &e) == 0,
+	   "volatile: create, then replace");
+	ok(c_read_file(at("v"), 100, &buf, NULL, &e) == 0 && !strcmp(buf, "newer"),
+	   "volatile: the new content");
+	free(buf);
+	ok(stat(at("v"), &st) == 0 && (st.st_mode & 07777) == 0640 && count_entries() == before + 1,
+	   "volatile: mode as asked, no temp file left");
+	ok(c_write_file_volatile(at("nodir/v"), "x", 1, 0644, &e) < 0 && e->errnum == ENOENT &&
+		   count_entries() == before + 1,
+	   "volatile: a missing directory fails and leaves nothing");
+	c_err_free(&e);
+}
+
 /* A reader racing a writer sees the old content or the new, never a mix. */
 static void test_no_torn_reads(void)
 {
@@ -155,6 +177,7 @@ int main(void)
 		return 1;
 	test_read();
 	test_atomic_replace();
+	test_volatile_replace();
 	test_no_torn_reads();
 	test_temp_commit();
 	tap_remove_tree(dir);
