@@ -85,14 +85,6 @@ leftovers() {
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -name "$id" -delete 2>/dev/null || true
 }
 bench_on_exit leftovers
-# Whether a process has STRING in its command line (this script's has not).
-running() { # STRING
-	local p
-	for p in /proc/[0-9]*; do
-		grep -qsF -- "$1" "$p/cmdline" && return 0
-	done
-	return 1
-}
 stop_podman() {
 	local i
 	[ -d "$work/podman/root" ] || return 0

@@ -89,14 +89,6 @@ export CONTAINERS_REGISTRIES_CONF=$pd/registries.conf
 
 # podman (cgroupfs) leaves libpod_parent/conmon in every v1 hierarchy
 libpod_before=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -name libpod_parent 2>/dev/null)
-# Whether a process has STRING in its command line (this script's has not).
-running() { # STRING
-	local p
-	for p in /proc/[0-9]*; do
-		grep -qsF -- "$1" "$p/cmdline" && return 0
-	done
-	return 1
-}
 leftovers() {
 	local i m
 	podman rm -af -t 0 >/dev/null 2>&1 || true

@@ -49,6 +49,15 @@ bench_tmpfs() { # SIZE
 	bench_on_exit umount "$work"
 }
 
+# Whether a process has STRING in its command line (this script's has not).
+running() { # STRING
+	local p
+	for p in /proc/[0-9]*; do
+		grep -qsF -- "$1" "$p/cmdline" && return 0
+	done
+	return 1
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 quartiles() { # the 25th and 75th percentiles, in ms
 	sort -n | awk '{ v[NR] = $1 } END { printf "%.1f-%.1f", v[int((NR + 3) / 4)] * 1000,
