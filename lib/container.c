@@ -991,26 +991,6 @@ static const struct {
 
 #define NJOINS (sizeof exec_joins / sizeof exec_joins[0])
 
-static noreturn void exec_child_main(struct c_container *c, const struct c_spawn_opts *o,
-				     const struct c_cgroup *cg, const int ns[NJOINS], int sock)
-{
-	c_err *err = NULL;
-
-	/* the cgroup's paths are the host's: before the mount namespace */
-	if (cg && c_cgroup_enter_self(cg, &err) < 0) {
-		c_err_wrap(&err, "join the cgroup");
-		child_fail(sock, &err, C_EXIT_RUNTIME);
-	}
-	for (size_t k = 0; k < NJOINS; k++)
-		if (ns[k] >= 0 && setns(ns[k], exec_joins[k].flag) < 0) {
-			c_err_sys(&err, "join namespace", exec_joins[k].name);
-			child_fail(sock, &err, C_EXIT_RUNTIME);
-		}
-	if ((c->terminal ? open_terminal(sock, false, &err) : set_stdio(o->stdio, &err)) < 0)
-		child_fail(sock, &err, C_EXIT_RUNTIME);
-	become_process(c, o, sock, -1);
-}
-
 /* The namespace of pid named name, or -1 when it is this process's own
  * (joining it would change nothing; the mount one would reset the root). */
 static int open_ns(pid_t pid, const char *name, c_err **err)
@@ -1035,6 +1015,68 @@ static int open_ns(pid_t pid, const char *name, c_err **err)
 	return fd;
 }
 
+static void close_joins(int ns[NJOINS]);
+
+/* The namespaces of target to join, in exec_joins' order (-1: our own). */
+static int open_joins(pid_t target, int ns[NJOINS], c_err **err)
+{
+	for (size_t k = 0; k < NJOINS; k++)
+		ns[k] = -1;
+	for (size_t k = 0; k < NJOINS; k++)
+		if ((ns[k] = open_ns(target, exec_joins[k].name, err)) == -2) {
+			ns[k] = -1;
+			close_joins(ns);
+			return -1;
+		}
+	return 0;
+}
+
+static void close_joins(int ns[NJOINS])
+{
+	for (size_t k = 0; k < NJOINS; k++)
+		if (ns[k] >= 0) {
+			close(ns[k]);
+			ns[k] = -1;
+		}
+}
+
+static int enter_joins(const int ns[NJOINS], c_err **err)
+{
+	for (size_t k = 0; k < NJOINS; k++)
+		if (ns[k] >= 0 && setns(ns[k], exec_joins[k].flag) < 0)
+			return c_err_sys(err, "join namespace", exec_joins[k].name);
+	return 0;
+}
+
+int c_container_enter(pid_t target, c_err **err)
+{
+	int ns[NJOINS], rc;
+
+	if (open_joins(target, ns, err) < 0)
+		return -1;
+	rc = enter_joins(ns, err);
+	close_joins(ns);
+	return rc;
+}
+
+static noreturn void exec_child_main(struct c_container *c, const struct c_spawn_opts *o,
+				     const struct c_cgroup *cg, const int ns[NJOINS], int sock)
+{
+	c_err *err = NULL;
+
+	/* the cgroup's paths are the host's: before the mount namespace */
+	if (cg && c_cgroup_enter_self(cg, &err) < 0) {
+		c_err_wrap(&err, "join the cgroup");
+		child_fail(sock, &err, C_EXIT_RUNTIME);
+	}
+	if (enter_joins(ns, &err) < 0)
+		child_fail(sock, &err, C_EXIT_RUNTIME);
+	if ((c->terminal ? open_terminal(sock, false, &err) : set_stdio(o->stdio, &err)) < 0)
+		child_fail(sock, &err, C_EXIT_RUNTIME);
+	become_process(c, o, sock, -1);
+}
+
+
 int c_container_exec(struct c_container *c, pid_t target, const char *cgroup_path,
 		     const struct c_spawn_opts *o, pid_t *pid, int *pty, c_err **err)
 {
@@ -1043,11 +1085,9 @@ int c_container_exec(struct c_container *c, pid_t target, const char *cgroup_pat
 	pid_t child = -1;
 
 	*pty = -1;
-	for (size_t k = 0; k < NJOINS; k++)
-		ns[k] = -1;
-	for (size_t k = 0; k < NJOINS; k++)
-		if ((ns[k] = open_ns(target, exec_joins[k].name, err)) == -2)
-			goto out;
+	/* on failure ns is all -1, for out */
+	if (open_joins(target, ns, err) < 0)
+		goto out;
 	pidns = open_ns(target, "pid", err);
 	if (pidns == -2 || (cgroup_path && !(cg = c_cgroup_open(cgroup_path, err))))
 		goto out;
@@ -1081,9 +1121,7 @@ out:
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 	}
-	for (size_t k = 0; k < NJOINS; k++)
-		if (ns[k] >= 0)
-			close(ns[k]);
+	close_joins(ns);
 	if (pidns >= 0)
 		close(pidns);
 	for (int i = 0; i < 2; i++)

@@ -103,6 +103,12 @@ struct c_container *c_container_prepare_exec(json_t *spec, const char *id,
 int c_container_exec(struct c_container *c, pid_t target, const char *cgroup_path,
 		     const struct c_spawn_opts *o, pid_t *pid, int *pty, c_err **err);
 
+/* Join the ipc, uts, net, cgroup and mount namespaces of target (the
+ * mount one last; those that are this process's own are left), as the
+ * process of an exec does; for a process about to exec, such as a hook of
+ * the container's (lib/hooks.h). */
+int c_container_enter(pid_t target, c_err **err);
+
 /* The status a shell would report for a waitpid() status: the exit code,
  * or 128 + the signal number. */
 int c_container_exit_code(int wstatus);

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,20 +14,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "container.h"
 #include "json.h"
 
 static const char *const kinds[] = {
 	"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
-};
-
-/* The namespaces a container-side hook joins, the mount one last: after
- * it, /proc is the container's. */
-static const struct {
-	const char *name;
-	int flag;
-} joins[] = {
-	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
-	{ "cgroup", CLONE_NEWCGROUP }, { "mnt", CLONE_NEWNS },
 };
 
 static bool in_container(const char *kind)
@@ -145,6 +135,7 @@ static noreturn void hook_child(const json_t *h, const char *kind, pid_t contain
 	char **argv = strv_of(json_object_get(h, "args"), path);
 	char **envp = strv_of(json_object_get(h, "env"), NULL);
 	int path_fd = -1;
+	c_err *err = NULL;
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -160,18 +151,12 @@ static noreturn void hook_child(const json_t *h, const char *kind, pid_t contain
 			fprintf(stderr, "c-run: hooks.%s %s: %s\n", kind, path, strerror(errno));
 			_exit(127);
 		}
-		for (size_t k = 0; k < sizeof joins / sizeof joins[0]; k++) {
-			char ns[64];
-			int fd;
+		if (c_container_enter(container, &err) < 0) {
+			char *line = c_err_line(err);
 
-			snprintf(ns, sizeof ns, "/proc/%d/ns/%s", (int)container, joins[k].name);
-			fd = open(ns, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, joins[k].flag) < 0) {
-				fprintf(stderr, "c-run: hooks.%s %s: join %s: %s\n", kind, path, ns,
-					strerror(errno));
-				_exit(126);
-			}
-			close(fd);
+			fprintf(stderr, "c-run: hooks.%s %s: %s\n", kind, path,
+				line ? line : "join the container");
+			_exit(126);
 		}
 	}
 	if (path_fd >= 0)
