@@ -527,6 +527,7 @@ static int oci_create(int argc, char **argv, bool run, c_err **err)
 		goto fail;
 	so.pty = l.pty;
 	so.stdin_open = true;
+	l.rm = true; /* runc's run deletes the container when it ends */
 	rc = c_run_foreground(&l, &so, err);
 	if (rc >= 0) {
 		c_err *e = NULL;
@@ -1101,6 +1102,7 @@ static int docker_run(int argc, char **argv, c_err **err)
 			puts(l.st.id);
 		goto out;
 	}
+	l.rm = a.rm;
 	if (c_run_launch(&l, err) < 0)
 		goto out;
 	a.so.pty = l.pty;

@@ -167,12 +167,14 @@ int c_run_record_end(struct c_run *l, int wstatus, bool timed_out)
 	c_err *e = NULL;
 
 	l->st.exit_code = timed_out ? 124 : c_container_exit_code(wstatus);
-	l->st.finished = c_run_now();
-	if (l->cg && c_cgroup_oom_kills(l->cg, &ooms, &e) == 0 && ooms > 0)
-		l->st.oom_killed = true;
-	c_err_free(&e);
-	c_state_save(&l->st, &e);
-	c_err_free(&e);
+	if (!l->rm) {
+		l->st.finished = c_run_now();
+		if (l->cg && c_cgroup_oom_kills(l->cg, &ooms, &e) == 0 && ooms > 0)
+			l->st.oom_killed = true;
+		c_err_free(&e);
+		c_state_save(&l->st, &e);
+		c_err_free(&e);
+	}
 	/* once it is gone, c_run_remove() need not look for it again */
 	if (l->cg && c_cgroup_remove(l->cg, &e) == 0) {
 		free(l->st.cgroup);

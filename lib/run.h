@@ -33,6 +33,9 @@ struct c_run {
 	struct c_cgroup *cg;
 	char *upper, *work, *cgroup_path;
 	int pty;
+	/* removed as soon as it ends (run --rm, the OCI runtime's run): how
+	 * it ended is not recorded in a state about to go */
+	bool rm;
 };
 
 /* Now, in RFC 3339 (caller frees). */
@@ -49,7 +52,8 @@ int c_run_launch(struct c_run *l, c_err **err);
 void c_run_clear(struct c_run *l);
 
 /* How the container ended (124 when --timeout stopped it), recorded with
- * the OOM killer's doing; its cgroup removed.  Returns that status. */
+ * the OOM killer's doing unless l->rm; its cgroup removed.  Returns that
+ * status. */
 int c_run_record_end(struct c_run *l, int wstatus, bool timed_out);
 
 /* In the foreground (lib/supervise.h) to the end; the status, or -1. */
