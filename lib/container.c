@@ -142,12 +142,16 @@ static ssize_t recv_msg(int sock, struct msg *m, int *fds, size_t max, size_t *n
 	return n;
 }
 
-/* A task just forked starts on its parent's CPU and waits there until the
- * parent blocks, unless an idle CPU pulls it over, which the development
- * machine's kernel does only a scheduler tick later (it keeps tasks on as
- * few CPUs as it can).  A parent with work of its own meanwhile moves the
- * new task to its other CPUs at once: this process's CPUs but the one it
- * runs on (*others; false when there is none), *mine all of them. */
+/* A task just forked starts on its parent's CPU.  Either it waits there
+ * until the parent blocks, unless an idle CPU pulls it over, which the
+ * development machine's kernel does only a scheduler tick later (it keeps
+ * tasks on as few CPUs as it can); or it preempts the parent at once and
+ * makes it wait for whatever it does first (a network namespace: most of
+ * a millisecond).  So where the two have work to do at the same time, the
+ * parent moves the new task to its other CPUs after the fork and the new
+ * task moves itself before anything else, whichever runs first: this
+ * process's CPUs but the one it runs on (*others; false when there is
+ * none), *mine all of them. */
 static bool other_cpus(cpu_set_t *mine, cpu_set_t *others)
 {
 	int cpu = sched_getcpu();
@@ -200,6 +204,7 @@ static char **string_array(json_t *arr, const char *where, bool required, c_err 
 static int netns_start(struct c_container *c, c_err **err)
 {
 	cpu_set_t mine, others;
+	bool away = other_cpus(&mine, &others);
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -215,6 +220,8 @@ static int netns_start(struct c_container *c, c_err **err)
 		struct msg m = { 'N', 0, "" };
 		int fd = -1;
 
+		if (away)
+			sched_setaffinity(0, sizeof others, &others);
 		if (unshare(CLONE_NEWNET) < 0 ||
 		    (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
 			m = (struct msg){ 'E', errno, "" };
@@ -224,7 +231,7 @@ static int netns_start(struct c_container *c, c_err **err)
 	close(sv[1]);
 	c->netns_sock = sv[0];
 	c->clone_flags &= ~CLONE_NEWNET;
-	if (other_cpus(&mine, &others))
+	if (away)
 		sched_setaffinity(c->netns_pid, sizeof others, &others);
 	return 0;
 }
@@ -659,13 +666,16 @@ static noreturn void become_process(struct c_container *c, const struct c_spawn_
 	child_fail(sock, &err, status);
 }
 
-/* The child's way into its cgroup, which the parent makes meanwhile. */
+/* The child's ways into what others make meanwhile: its cgroup (the
+ * parent), its network namespace (the helper of netns_start()). */
 struct join {
 	int sock;
 	bool new_cgroup_ns;
 	bool done;
+	int netns_sock;	  /* -1: none to join, or joined */
 	bool pushed;	  /* the parent moved this process to another CPU */
 	cpu_set_t cpus;	  /* ... and these were its CPUs before */
+	cpu_set_t others; /* ... and those it was moved to */
 };
 
 /* Waits for the parent's 'G' and moves in through the files it carries
@@ -705,14 +715,20 @@ static int join_cgroup(void *arg, c_err **err)
 	return 0;
 }
 
-/* The helper's network namespace (netns_start()). */
-static int join_netns(int sock, c_err **err)
+/* The helper's network namespace (netns_start()), when the mounts come to
+ * sysfs: the mounts before it go on while the helper makes it. */
+static int join_netns(void *arg, c_err **err)
 {
+	struct join *j = arg;
 	struct msg m = { 0 };
 	int fd = -1, rc;
 	size_t nfds;
-	ssize_t n = recv_msg(sock, &m, &fd, 1, &nfds);
+	ssize_t n;
 
+	if (j->netns_sock < 0)
+		return 0;
+	n = recv_msg(j->netns_sock, &m, &fd, 1, &nfds);
+	j->netns_sock = -1;
 	if (n <= 0 || m.kind != 'N' || !nfds) {
 		if (nfds)
 			close(fd);
@@ -730,18 +746,20 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 	struct join j = *parent_join;
 	int sock = j.sock;
 	struct c_rootfs_opts ro = { .upper = o->upper, .work = o->work, .no_pivot = o->no_pivot,
-				    .before_cgroups = join_cgroup, .arg = &j };
+				    .before_cgroups = join_cgroup, .before_net = join_netns,
+				    .arg = &j };
 	int fifo = -1, status = C_EXIT_RUNTIME, flags = c->clone_flags & ~CLONE_NEWPID;
 	c_err *err = NULL;
 
+	/* before anything else, off the parent's CPU (other_cpus()) */
+	if (j.pushed)
+		sched_setaffinity(0, sizeof j.others, &j.others);
 	/* The namespaces clone did not make, made here while the parent
-	 * makes the cgroup; the network one from the helper */
+	 * makes the cgroup; the network one is the helper's */
 	if (flags && unshare(flags) < 0) {
 		c_err_sys(&err, "unshare", "namespaces");
 		child_fail(sock, &err, status);
 	}
-	if (c->netns_sock >= 0 && join_netns(c->netns_sock, &err) < 0)
-		child_fail(sock, &err, status);
 	/* (a pid namespace by path: the parent cloned this process into it) */
 	for (size_t k = 0; k < NNS; k++)
 		if (c->join_fd[k] >= 0 && namespaces[k].flag != CLONE_NEWPID &&
@@ -756,8 +774,9 @@ static noreturn void child_main(struct c_container *c, const struct c_spawn_opts
 			child_fail(sock, &err, status);
 		}
 	}
-	/* the mounts that need no cgroup go on while the parent makes it; the
-	 * cgroup is joined before the first that does, or after them all */
+	/* the mounts that need neither go on while the cgroup and the network
+	 * namespace are made; the cgroup is joined before the first mount that
+	 * needs it, or after them all */
 	if (c_rootfs_setup(c->rootfs, &ro, &err) < 0 || (!j.done && join_cgroup(&j, &err) < 0) ||
 	    (c->terminal ? open_terminal(sock, true, &err) : set_stdio(o->stdio, &err)) < 0)
 		child_fail(sock, &err, status);
@@ -870,9 +889,8 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 {
 	json_t *resources = json_object_get(json_object_get(c->spec, "linux"), "resources");
 	_cleanup_close_ int into = -1, own_pidns = -1;
-	struct join j = { .new_cgroup_ns = c->new_cgroup_ns };
+	struct join j = { .new_cgroup_ns = c->new_cgroup_ns, .netns_sock = c->netns_sock };
 	struct c_cgroup *cg = NULL;
-	cpu_set_t others;
 	bool made = false;
 	int sv[2] = { -1, -1 };
 	pid_t child = -1;
@@ -901,7 +919,7 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 		goto fail;
 	}
 	j.sock = sv[1];
-	j.pushed = !made && other_cpus(&j.cpus, &others);
+	j.pushed = !made && other_cpus(&j.cpus, &j.others);
 	/* a pid namespace by path is entered by the children of who joins
 	 * it: this process, for the clone only */
 	if (c->join_fd[ns_index(CLONE_NEWPID)] >= 0 &&
@@ -936,7 +954,7 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	 * back j.cpus when told the cgroup is ready, before joining it, so
 	 * that a cpuset has the last word as before */
 	if (j.pushed)
-		sched_setaffinity(child, sizeof others, &others);
+		sched_setaffinity(child, sizeof j.others, &j.others);
 	if (!cg && !(cg = c_cgroup_plan(o->cgroup_path, resources, err))) {
 		c_err_wrap(err, "container %s", c->id);
 		goto fail;

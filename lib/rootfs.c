@@ -796,6 +796,7 @@ struct setup {
 	size_t ncg;
 	bool no_mknod; /* mknod(2) was refused: bind the host's nodes */
 	bool cgroups_ready; /* opts->before_cgroups has run */
+	bool net_ready;	    /* opts->before_net has run */
 };
 
 /* The magic link of fd: mount(2) on it reaches exactly that file, whatever
@@ -1269,6 +1270,15 @@ static int finish_mount(struct setup *s, const struct mnt *m, c_err **err)
 	return 0;
 }
 
+/* The caller's hook, once. */
+static int run_hook(struct setup *s, int (*hook)(void *, c_err **), bool *ran, c_err **err)
+{
+	if (!hook || *ran)
+		return 0;
+	*ran = true;
+	return hook(s->o->arg, err);
+}
+
 static int do_mount(struct setup *s, const struct mnt *m, c_err **err)
 {
 	_cleanup_close_ int fd = -1;
@@ -1276,11 +1286,11 @@ static int do_mount(struct setup *s, const struct mnt *m, c_err **err)
 	struct stat st;
 	bool file = false;
 
-	if (m->kind == MNT_CGROUP && s->o->before_cgroups && !s->cgroups_ready) {
-		s->cgroups_ready = true;
-		if (s->o->before_cgroups(s->o->arg, err) < 0)
-			return -1;
-	}
+	if ((m->kind == MNT_CGROUP &&
+	     run_hook(s, s->o->before_cgroups, &s->cgroups_ready, err) < 0) ||
+	    (m->kind == MNT_FS && !strcmp(m->type, "sysfs") &&
+	     run_hook(s, s->o->before_net, &s->net_ready, err) < 0))
+		return -1;
 	if (m->volume && c_volume_fill(m->volume, m->source, s->rootfd, m->rel, err) < 0)
 		return -1;
 	if (m->kind == MNT_BIND) {
@@ -1726,6 +1736,13 @@ static int setup(struct setup *s, c_err **err)
 
 	if (check_own_namespace(err) < 0)
 		return -1;
+	/* The cgroup mounts need the host's hierarchies, which the mounts
+	 * to come leave as they are: read now, while what others make for
+	 * the caller (its cgroup, its network namespace) may not be ready,
+	 * rather than between joining the cgroup and the exec. */
+	for (size_t i = 0; i < p->nmounts; i++)
+		if (p->mounts[i].kind == MNT_CGROUP && load_mountinfo(s, err) < 0)
+			return -1;
 	if (mount(NULL, "/", NULL, p->propagation, NULL) < 0)
 		return c_err_new(err, C_EXIT_FAIL, errno, "make / %s",
 				 p->propagation & MS_SLAVE ? "rslave" : "rprivate");
@@ -1734,7 +1751,8 @@ static int setup(struct setup *s, c_err **err)
 	for (size_t i = 0; i < p->nmounts; i++)
 		if (do_mount(s, &p->mounts[i], err) < 0)
 			return -1;
-	if (make_devices(s, err) < 0 || make_cwd(s, err) < 0)
+	if (make_devices(s, err) < 0 || make_cwd(s, err) < 0 ||
+	    run_hook(s, s->o->before_net, &s->net_ready, err) < 0)
 		return -1;
 	if ((s->o->no_pivot ? move_root(s, err) : pivot(s, err)) < 0)
 		return -1;

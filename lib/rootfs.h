@@ -55,7 +55,8 @@
  *        in a cgroup namespace, a mount of the hierarchy), read-only when
  *        the mount is "ro"; on a v2 host the process's cgroup2 directory
  *        (a cgroup2 mount in a cgroup namespace).  opts->before_cgroups
- *        runs before the first of them.
+ *        runs before the first of them, opts->before_net before the first
+ *        mount of type "sysfs".
  *     4. when a filesystem (not a bind) is mounted at /dev: the nodes null,
  *        zero, full, random, urandom and tty, the symlinks fd, stdin,
  *        stdout, stderr, ptmx (pts/ptmx) and core (when /proc/kcore
@@ -110,6 +111,11 @@ struct c_rootfs_opts {
 	 * the process's own cgroups: the process joins its cgroup (and
 	 * cgroup namespace) there at the latest.  NULL: none. */
 	int (*before_cgroups)(void *arg, c_err **err);
+	/* Called once, before the first mount of type "sysfs", which shows
+	 * the network devices of the mounting process's network namespace,
+	 * and at the latest before step 5 (linux.sysctl has net.* keys): the
+	 * process joins its network namespace there.  NULL: none. */
+	int (*before_net)(void *arg, c_err **err);
 	void *arg;
 };
 

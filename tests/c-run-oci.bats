@@ -353,6 +353,17 @@ hook_status() { # DIR KIND
 	expect_error_line frobnicate "bind mount"
 }
 
+@test "linux.sysctl net.* is set in the container's network namespace, and the host's stays" {
+	local host
+	host=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	EDIT='c["linux"]["sysctl"] = {"net.ipv4.ip_unprivileged_port_start": "'"$((host - 1))"'"}' \
+		oci_bundle "$TEST_TMP/nb" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
+	crun run --bundle "$TEST_TMP/nb" "nb1-$SFX"
+	expect_status 0
+	expect_output "$((host - 1))"
+	expect_eq "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host" "the host's value"
+}
+
 @test "a seccomp profile that refuses close_range: the process runs, and still gets none of the caller's fds" {
 	cat >"$TEST_TMP/profile.json" <<'JSON'
 {"defaultAction": "SCMP_ACT_ALLOW",

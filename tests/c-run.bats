@@ -242,20 +242,27 @@ ifnames() {
 	expect_eq "$(printf '%s\n' "$output" | awk '$5 == "/tmp" || $5 == "/run" || $5 == "/home"')" "" "host mounts"
 }
 
-@test "by default the only network interface is lo" {
+@test "by default the only network interface is lo, in /proc/net/dev and in /sys/class/net" {
 	crun "$BUNDLE" cat /proc/net/dev
 	expect_status 0
 	expect_eq "$(printf '%s\n' "$output" | ifnames | tr '\n' ' ')" "lo " "interfaces"
 	crun --network none "$BUNDLE" cat /proc/net/dev
 	expect_status 0
 	expect_eq "$(printf '%s\n' "$output" | ifnames | tr '\n' ' ')" "lo " "interfaces"
+	# sysfs shows the network namespace of whoever mounted it
+	crun "$BUNDLE" ls /sys/class/net
+	expect_status 0
+	expect_eq "$(printf '%s\n' "$output" | tr '\n' ' ')" "lo " "sysfs interfaces"
 }
 
-@test "--network host shows the host's interfaces" {
+@test "--network host shows the host's interfaces, in /proc/net/dev and in /sys/class/net" {
 	[ "$(ifnames </proc/net/dev | wc -l)" -gt 1 ] || skip "the host has only lo: host mode cannot be told apart"
 	crun --network host "$BUNDLE" cat /proc/net/dev
 	expect_status 0
 	expect_eq "$(printf '%s\n' "$output" | ifnames)" "$(ifnames </proc/net/dev)" "interfaces"
+	crun --network host "$BUNDLE" ls /sys/class/net
+	expect_status 0
+	expect_eq "$output" "$(ls /sys/class/net)" "sysfs interfaces"
 }
 
 @test "no fd of c-run's caller reaches the container, nor pid 1 with --init" {

@@ -1033,6 +1033,111 @@ static void test_variants(void)
 	   "overlay: the write landed in the upper dir, not in the layers");
 }
 
+/* ---- the caller's hooks ---------------------------------------------------------- */
+
+/* What the hooks saw, in the container's process (where they run). */
+static struct {
+	int seq, net_calls, net_at, cgroup_calls, cgroup_at;
+} hooks;
+
+/* Joining a network namespace must come before sysfs, which shows the
+ * mounting process's network devices; the mounts before it go on while
+ * that namespace is made. */
+static int net_hook(void *arg, c_err **err)
+{
+	(void)arg;
+	(void)err;
+	hooks.net_calls++;
+	hooks.net_at = ++hooks.seq;
+	check(fs_type(at("bundle/rootfs/proc")) == PROC_SUPER_MAGIC,
+	      "before_net: the mounts before sysfs are made (/proc is a proc)");
+	check(fs_type(at("bundle/rootfs/sys")) != SYSFS_MAGIC, "before_net: /sys is not mounted yet");
+	return 0;
+}
+
+static int cgroup_hook(void *arg, c_err **err)
+{
+	(void)arg;
+	(void)err;
+	hooks.cgroup_calls++;
+	hooks.cgroup_at = ++hooks.seq;
+	return 0;
+}
+
+/* With no sysfs mount, before_net still runs, before the pivot. */
+static int net_hook_no_sysfs(void *arg, c_err **err)
+{
+	(void)arg;
+	(void)err;
+	hooks.net_calls++;
+	check(fs_type(at("bundle/rootfs/proc")) == PROC_SUPER_MAGIC &&
+		      !strcmp(read_text(at("bundle/rootfs/marker")), "rootfs-marker"),
+	      "before_net, no sysfs mount: after the mounts, before the pivot");
+	return 0;
+}
+
+static int failing_hook(void *arg, c_err **err)
+{
+	(void)arg;
+	return c_err_new(err, C_EXIT_FAIL, ENOENT, "join namespace: network");
+}
+
+static void inside_hooks(void)
+{
+	check(hooks.net_calls == 1 && hooks.cgroup_calls == 1,
+	      "before_net and before_cgroups ran once each (%d, %d)", hooks.net_calls,
+	      hooks.cgroup_calls);
+	check(hooks.net_at < hooks.cgroup_at, "before_net ran first: sysfs comes before the cgroups");
+	check(fs_type("/sys") == SYSFS_MAGIC, "/sys is a sysfs");
+}
+
+static void inside_hooks_no_sysfs(void)
+{
+	check(hooks.net_calls == 1, "before_net ran once (%d)", hooks.net_calls);
+	check(fs_type("/sys") != SYSFS_MAGIC, "no sysfs at /sys");
+}
+
+/* The config's mounts but those under /sys. */
+static json_t *spec_without_sys(void)
+{
+	json_t *s = spec(), *mounts = json_object_get(s, "mounts");
+
+	for (size_t i = json_array_size(mounts); i-- > 0;) {
+		const char *dest = json_string_value(
+			json_object_get(json_array_get(mounts, i), "destination"));
+
+		if (dest && !strncmp(dest, "/sys", 4))
+			json_array_remove(mounts, i);
+	}
+	return s;
+}
+
+static void test_hooks(void)
+{
+	struct run runs[] = {
+		{ .name = "hooks",
+		  .config = spec(),
+		  .ns = NS_ALL,
+		  .opts = { .before_net = net_hook, .before_cgroups = cgroup_hook },
+		  .inside = inside_hooks },
+		{ .name = "hooks, no sysfs mount",
+		  .config = spec_without_sys(),
+		  .ns = NS_ALL,
+		  .opts = { .before_net = net_hook_no_sysfs },
+		  .inside = inside_hooks_no_sysfs },
+		{ .name = "a failing before_net",
+		  .config = spec(),
+		  .ns = NS_ALL,
+		  .opts = { .before_net = failing_hook },
+		  .want_error = "join namespace: network" },
+	};
+
+	for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+		run(&runs[i]);
+		json_decref(runs[i].config);
+	}
+}
+
 /* Lower dirs T/layers/..., topmost first. */
 static char *layer_list(int n)
 {
@@ -1326,6 +1431,7 @@ int main(void)
 	test_plan_errors();
 	test_default();
 	test_variants();
+	test_hooks();
 	test_many_layers();
 	test_mount_error();
 	test_volume_cwd();
