@@ -1674,7 +1674,10 @@ static int readonly_path(const char *path, c_err **err)
 	return 0;
 }
 
-static int mask_path(const char *path, c_err **err)
+/* *empty_dir: the first directory masked, whose empty read-only tmpfs the
+ * others get too (bound: a superblock fewer to make, and to tear down when
+ * the container ends). */
+static int mask_path(const char *path, const char **empty_dir, c_err **err)
 {
 	struct stat st;
 
@@ -1683,11 +1686,16 @@ static int mask_path(const char *path, c_err **err)
 			return 0;
 		return c_err_sys(err, "mask", path);
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && *empty_dir) {
+		if (mount(*empty_dir, path, NULL, MS_BIND, NULL) < 0)
+			return c_err_new(err, C_EXIT_FAIL, errno,
+					 "mask %s with the empty tmpfs of %s", path, *empty_dir);
+	} else if (S_ISDIR(st.st_mode)) {
 		if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  NULL) < 0)
 			return c_err_new(err, C_EXIT_FAIL, errno, "mask %s with an empty tmpfs",
 					 path);
+		*empty_dir = path;
 	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
 		return c_err_new(err, C_EXIT_FAIL, errno, "mask %s with /dev/null", path);
 	}
@@ -1696,6 +1704,8 @@ static int mask_path(const char *path, c_err **err)
 
 static int finish_root(const struct c_rootfs_plan *p, c_err **err)
 {
+	const char *empty_dir = NULL;
+
 	if (p->late_propagation && mount(NULL, "/", NULL, p->late_propagation, NULL) < 0)
 		return c_err_new(err, C_EXIT_FAIL, errno,
 				 "set the propagation of / (linux.rootfsPropagation \"%s\")",
@@ -1708,7 +1718,7 @@ static int finish_root(const struct c_rootfs_plan *p, c_err **err)
 		if (readonly_path(p->readonly_paths[i], err) < 0)
 			return -1;
 	for (size_t i = 0; i < p->nmasked; i++)
-		if (mask_path(p->masked[i], err) < 0)
+		if (mask_path(p->masked[i], &empty_dir, err) < 0)
 			return -1;
 	if (p->readonly && bind_remount("/", MS_RDONLY) < 0)
 		return c_err_sys(err, "remount read-only", "/");

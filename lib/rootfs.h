@@ -72,8 +72,8 @@
  *        "/" and chroot(2).  The working directory is then "/".
  *     6. linux.sysctl (written under /proc/sys), linux.readonlyPaths (bound
  *        onto themselves read-only), linux.maskedPaths (/dev/null over
- *        files, an empty read-only tmpfs over directories), both skipping
- *        missing paths, and root.readonly.
+ *        files, over directories an empty read-only tmpfs, one bound
+ *        onto each), both skipping missing paths, and root.readonly.
  *    Failures are C_EXIT_FAIL with errno and name the mount and its
  *    options as the config wrote them:
  *        mount tmpfs on /dev (options "nosuid,mode=755,size=bogus"): Invalid argument

@@ -409,6 +409,17 @@ static void check_sys_proc(void)
 	check(!strcmp(read_text("/proc/timer_list"), ""), "/proc/timer_list reads empty");
 	check(dir_entries("/sys/firmware") == 0 && dir_entries("/proc/acpi") == 0,
 	      "/sys/firmware and /proc/acpi are empty");
+	check(fs_type("/sys/firmware") == TMPFS_MAGIC && mkdir_errno("/sys/firmware/x") == EROFS,
+	      "/sys/firmware is a read-only tmpfs");
+	if (exists("/proc/acpi")) {
+		struct stat a, b;
+
+		check(fs_type("/proc/acpi") == TMPFS_MAGIC && mkdir_errno("/proc/acpi/x") == EROFS,
+		      "/proc/acpi is a read-only tmpfs");
+		check(stat("/proc/acpi", &a) == 0 && stat("/sys/firmware", &b) == 0 &&
+			      a.st_dev == b.st_dev,
+		      "/proc/acpi and /sys/firmware are one tmpfs, bound");
+	}
 	fd = open("/proc/sys/kernel/hostname", O_WRONLY | O_CLOEXEC);
 	check(fd < 0 && errno == EROFS, "/proc/sys is read-only");
 	if (fd >= 0)
