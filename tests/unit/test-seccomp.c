@@ -9,8 +9,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -421,6 +424,115 @@ static void test_default(void)
 	c_seccomp_free(f);
 }
 
+/* --- the compacted program against libseccomp's -------------------------------- */
+
+#define NOT_RUN UINT64_MAX /* an instruction the interpreter does not know, or no RET */
+
+/* What the kernel's classic BPF would return for d: the instructions
+ * libseccomp and compact() write. */
+static uint64_t interpret(const struct sock_fprog *p, const struct seccomp_data *d)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+
+	for (size_t pc = 0; pc < p->len; pc++) {
+		const struct sock_filter *s = &p->filter[pc];
+
+		switch (s->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (s->k % 4 || s->k > sizeof *d - 4)
+				return NOT_RUN;
+			memcpy(&a, (const char *)d + s->k, 4);
+			break;
+		case BPF_LD | BPF_MEM: a = mem[s->k % BPF_MEMWORDS]; break;
+		case BPF_LDX | BPF_MEM: x = mem[s->k % BPF_MEMWORDS]; break;
+		case BPF_ST: mem[s->k % BPF_MEMWORDS] = a; break;
+		case BPF_STX: mem[s->k % BPF_MEMWORDS] = x; break;
+		case BPF_MISC | BPF_TAX: x = a; break;
+		case BPF_MISC | BPF_TXA: a = x; break;
+		case BPF_ALU | BPF_AND | BPF_K: a &= s->k; break;
+		case BPF_ALU | BPF_OR | BPF_K: a |= s->k; break;
+		case BPF_JMP | BPF_JA: pc += s->k; break;
+		case BPF_JMP | BPF_JEQ | BPF_K: pc += a == s->k ? s->jt : s->jf; break;
+		case BPF_JMP | BPF_JGT | BPF_K: pc += a > s->k ? s->jt : s->jf; break;
+		case BPF_JMP | BPF_JGE | BPF_K: pc += a >= s->k ? s->jt : s->jf; break;
+		case BPF_JMP | BPF_JSET | BPF_K: pc += (a & s->k) ? s->jt : s->jf; break;
+		case BPF_RET | BPF_K: return s->k;
+		default: return NOT_RUN;
+		}
+	}
+	return NOT_RUN;
+}
+
+/* Every syscall number to 1100 and around the edges, native, x32 and
+ * i386, and for another architecture, with argument values the default
+ * profile tells apart: the two programs answer each the same. */
+static void compare_programs(const char *what, const char *profile, uint64_t caps, bool large)
+{
+	static const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386,
+					   AUDIT_ARCH_AARCH64 };
+	static const uint64_t args[] = { 0, 0xffffffff, CLONE_NEWUTS, CLONE_NEWUSER | SIGCHLD,
+					 AF_VSOCK, PER_BSD, 0xffffffff00000000ULL };
+	static const uint32_t edges[] = { 0x3fffffff, 0x7fffffff, 0x80000000, 0xfffffffe,
+					  0xffffffff };
+	struct c_seccomp_opts o = { .profile = profile, .profile_len = profile ? strlen(profile) : 0,
+				    .source = "p.json", .caps = caps };
+	struct c_seccomp *raw = NULL, *compacted = NULL;
+	size_t inputs = 0, differ = 0, unknown = 0;
+	c_err *e = NULL;
+
+	if (c_seccomp_prepare(&o, &compacted, &e) < 0 ||
+	    (o.uncompacted = true, c_seccomp_prepare(&o, &raw, &e) < 0)) {
+		char *line = c_err_line(e);
+
+		ok(false, "%s: prepare: %s", what, line);
+		free(line);
+		c_err_free(&e);
+		c_seccomp_free(compacted);
+		return;
+	}
+	for (size_t a = 0; a < ARRAY_SIZE(arches); a++)
+		for (uint32_t i = 0; i < 2 * 1101 + ARRAY_SIZE(edges); i++)
+			for (size_t v = 0; v < ARRAY_SIZE(args); v++) {
+				struct seccomp_data d = { .arch = arches[a] };
+				uint64_t want, got;
+
+				d.nr = (int)(i < 1101	       ? i
+					     : i < 2 * 1101 ? X32(i - 1101)
+							    : edges[i - 2 * 1101]);
+				for (size_t k = 0; k < 6; k++)
+					d.args[k] = args[v];
+				want = interpret(&raw->prog, &d);
+				got = interpret(&compacted->prog, &d);
+				inputs++;
+				differ += want != got;
+				unknown += want == NOT_RUN || got == NOT_RUN;
+			}
+	tap_diag("%s: %u instructions compacted, %u as libseccomp wrote them", what,
+		 compacted->prog.len, raw->prog.len);
+	ok(differ == 0 && unknown == 0,
+	   "%s: the compacted program answers %zu inputs as libseccomp's (%zu differ, %zu not run)",
+	   what, inputs, differ, unknown);
+	if (large)
+		ok(compacted->prog.len * 3 < raw->prog.len,
+		   "%s: compacted to under a third (%u of %u)", what, compacted->prog.len,
+		   raw->prog.len);
+	c_seccomp_free(raw);
+	c_seccomp_free(compacted);
+}
+
+static void test_compacted(void)
+{
+	compare_programs("default profile", NULL, docker_caps, true);
+	compare_programs("default profile, all capabilities", NULL, ~UINT64_C(0), true);
+	compare_programs("an allow-all profile with holes",
+			 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+			 "{\"names\": [\"mount\", \"umount2\", \"reboot\"], "
+			 "\"action\": \"SCMP_ACT_ERRNO\"},"
+			 "{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\","
+			 " \"args\": [{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+			 docker_caps, false);
+}
+
 /* A filter for another architecture kills this one's syscalls (libseccomp's
  * bad-architecture action): the target decides what the filter covers. */
 static void test_arch(void)
@@ -810,6 +922,7 @@ int main(void)
 	}
 	next_nr = first_unknown();
 	test_default();
+	test_compacted();
 	test_arch();
 	test_load_order();
 	test_docker_format();
