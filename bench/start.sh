@@ -181,9 +181,12 @@ podman_args=(--root "$work/podman/root" --runroot "$work/podman/run" --storage-d
 podman_run=(run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024
 	"localhost/$image" /bin/true)
 
-# Runs one container: TOOL ID.  Output is thrown away; errors go to $work/err.
+# The name of the container of the run under way: a fresh one for each.
+n=0
+id=
+
+# Runs one container: TOOL.  Output is thrown away; errors go to $work/err.
 start() {
-	local id=$2
 	case $1 in
 	wrapper) wrap /bin/true ;;
 	floor) wrap unshare --mount --uts --ipc --net --pid --fork chroot "$rootfs" /bin/true ;;
@@ -203,68 +206,34 @@ start() {
 	esac </dev/null >/dev/null 2>"$work/err"
 }
 
-# What is done between runs, untimed: state removed, caches as the line wants.
-before() { # TOOL
+# What is done between runs, untimed (bench_turns): a name for the
+# container, caches as the line wants; the container's state removed.
+bench_before() { # TOOL
+	n=$((n + 1))
+	id=bench-start-$$-$n
 	case $1 in
 	c-run-cold) rm -rf "$work/cold/cache" ;; # its own $C_ROOT, the others' caches kept
 	esac
 }
-after() { # TOOL ID
+bench_after() { # TOOL
 	case $1 in
 	c-run | c-run-bare | c-run-cold | c-run-oci | c-run-baseline)
-		"$c_run" --root "$work/state/c-run" delete --force "$2" ;;
-	runc | runc-bare) runc --root "$work/state/runc" delete --force "$2" ;;
-	crun | crun-nosec) crun --root "$work/state/crun" delete --force "$2" ;;
+		"$c_run" --root "$work/state/c-run" delete --force "$id" ;;
+	runc | runc-bare) runc --root "$work/state/runc" delete --force "$id" ;;
+	crun | crun-nosec) crun --root "$work/state/crun" delete --force "$id" ;;
 	esac >/dev/null 2>&1 || true
 }
 
-timed() { # TOOL ID: prints seconds (bash's clock, µs)
-	local t0 t1
-	before "$1"
-	[ "$GAP" = 0 ] || sleep "$GAP"
-	t0=$EPOCHREALTIME
-	start "$1" "$2" || die "$1 failed (status $?): $(head -c 300 "$work/err")"
-	t1=$EPOCHREALTIME
-	after "$1" "$2"
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-}
-
-declare -A times=() med=() iqr=() why=()
-n=0
-# Runs TOOLS, each once untimed (a tool that fails then is skipped, with why),
-# then $RUNS times in turns.
-measure() {
-	local tools=() tool i j rc
-	for tool; do
-		rc=0
-		start "$tool" "bench-start-$$-warm-$tool" || rc=$?
-		if [ "$rc" = 0 ]; then
-			tools+=("$tool")
-		else
-			why[$tool]="status $rc: $(head -n 1 "$work/err")"
-		fi
-		after "$tool" "bench-start-$$-warm-$tool"
-	done
-	# each round starts one tool further on: no tool always follows the same one
-	for ((i = 0; i < RUNS; i++)); do
-		for ((j = 0; j < ${#tools[@]}; j++)); do
-			tool=${tools[(i + j) % ${#tools[@]}]}
-			n=$((n + 1))
-			times[$tool]+="$(timed "$tool" "bench-start-$$-$n") "
-		done
-	done
-	for tool in "${tools[@]}"; do
-		med[$tool]=$(tr ' ' '\n' <<<"${times[$tool]}" | grep . | median)
-		iqr[$tool]=$(tr ' ' '\n' <<<"${times[$tool]}" | grep . | quartiles)
-	done
-}
+# bench_turns' results; a tool whose first, untimed run fails is left out,
+# with why
+declare -A med=() iqr=() why=()
 
 ms() { awk -v s="$1" 'BEGIN { printf "%7.2f ms", s * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%6.2fx", a / b; else printf "%7s", "-" }'; }
 
 # --- the bundle, every tool in the wrapper ---------------------------------------------
 
-measure wrapper floor bwrap c-run ${BASELINE:+c-run-baseline} runc crun crun-nosec c-run-bare runc-bare \
+bench_turns --optional start wrapper floor bwrap c-run ${BASELINE:+c-run-baseline} runc crun crun-nosec c-run-bare runc-bare \
 	c-run-cold c-run-oci
 for t in wrapper floor c-run crun; do
 	[ -n "${med[$t]:-}" ] || die "$t cannot run here: ${why[$t]}"
@@ -325,7 +294,7 @@ else
 	podman_tools=(podman-runc podman-crun)
 fi
 unset 'med[c-run-image]'
-measure c-run-image "${podman_tools[@]}"
+bench_turns --optional start c-run-image "${podman_tools[@]}"
 [ -n "${med[c-run-image]:-}" ] || die "c-run IMAGE cannot run here: ${why[c-run-image]}"
 printf '%s from an image in the store with its layer already unpacked (overlay), median of %d:\n' \
 	"/bin/true" "$RUNS"

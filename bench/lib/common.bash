@@ -64,27 +64,49 @@ quartiles() { # the 25th and 75th percentiles, in ms
 		v[int((3 * NR + 3) / 4)] * 1000 }'
 }
 
-# bench_turns RUN TOOL...: `RUN TOOL` once for each tool, untimed, then
-# $RUNS rounds in which the tools take turns, each round starting one tool
-# further on (no tool always follows the same one), each run after $GAP s
-# of quiet and timed by bash's clock (µs).  The medians (seconds) and the
-# quartiles (ms) go to the caller's associative arrays med and iqr.  A run
-# that fails ends the bench with its stderr, which RUN leaves in $work/err.
+# bench_turns [--optional] RUN TOOL...: `RUN TOOL` once for each tool,
+# untimed, then $RUNS rounds in which the tools take turns, each round
+# starting one tool further on (no tool always follows the same one), each
+# run after $GAP s of quiet and timed by bash's clock (µs).  The medians
+# (seconds) and the quartiles (ms) go to the caller's associative arrays med
+# and iqr.  A run that fails ends the bench with its stderr, which RUN
+# leaves in $work/err; with --optional, a tool whose untimed run fails is
+# left out of the turns instead, its status and first line of stderr in the
+# caller's associative array why.  Where the caller defines bench_before
+# and bench_after, they run untimed before and after every run (TOOL as
+# their argument): what a run needs made, or leaves to clear.
 bench_turns() {
-	local run=$1 t i j t0 t1
+	local optional=false run t i j t0 t1 rc
+	if [ "$1" = --optional ]; then
+		optional=true
+		shift
+	fi
+	run=$1
 	shift
-	local -a tools=("$@")
+	local -a tools=()
 	local -A times=()
-	for t in "${tools[@]}"; do
-		"$run" "$t" || die "$run $t failed (status $?): $(head -c 300 "$work/err")"
+	for t; do
+		rc=0
+		bench_hook bench_before "$t"
+		"$run" "$t" || rc=$?
+		bench_hook bench_after "$t"
+		if [ "$rc" = 0 ]; then
+			tools+=("$t")
+		elif $optional; then
+			why[$t]="status $rc: $(head -n 1 "$work/err")"
+		else
+			die "$run $t failed (status $rc): $(head -c 300 "$work/err")"
+		fi
 	done
 	for ((i = 0; i < RUNS; i++)); do
 		for ((j = 0; j < ${#tools[@]}; j++)); do
 			t=${tools[(i + j) % ${#tools[@]}]}
+			bench_hook bench_before "$t"
 			[ "$GAP" = 0 ] || sleep "$GAP"
 			t0=$EPOCHREALTIME
 			"$run" "$t" || die "$run $t failed (status $?): $(head -c 300 "$work/err")"
 			t1=$EPOCHREALTIME
+			bench_hook bench_after "$t"
 			times[$t]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }') "
 		done
 	done
@@ -92,4 +114,11 @@ bench_turns() {
 		med[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | median)
 		iqr[$t]=$(tr ' ' '\n' <<<"${times[$t]}" | grep . | quartiles)
 	done
+}
+
+# HOOK ARG...: runs the function HOOK where the caller defined it.
+bench_hook() {
+	if declare -F "$1" >/dev/null; then
+		"$@"
+	fi
 }
