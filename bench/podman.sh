@@ -24,7 +24,8 @@
 #   linux.seccomp, which runc compiles on every create and c-run compiles
 #   once and caches under $C_ROOT (here on the tmpfs: conmon, which runs
 #   create, is given C_ROOT through containers.conf's conmon_env_vars).
-# - podman's settings, in a containers.conf of the run's own: the cgroupfs
+# - podman's settings, in a containers.conf of the run's own
+#   (scripts/podman-private.bash, as the podman tests have them): the cgroupfs
 #   manager (no systemd here), no network (netns "none"), no events log, file
 #   locks, the k8s-file log driver, and default ulimits nofile and nproc of
 #   1024:1024: podman asks for more than this machine's hard limits
@@ -44,6 +45,8 @@ bench_root "podman as root: namespaces, cgroups, overlay, tmpfs"
 
 # shellcheck source=lib/images.bash
 source bench/lib/images.bash
+# shellcheck source=../scripts/podman-private.bash
+source scripts/podman-private.bash
 bench_need podman conmon runc skopeo busybox-static python3
 runc=$(command -v runc) || die "runc is missing"
 command -v busybox >/dev/null || die "busybox is missing (busybox-static)"
@@ -52,37 +55,11 @@ file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked' ||
 
 bench_tmpfs 512m
 pd=$work/podman
-mkdir -p "$pd"/{root,run,tmp,networks} "$work/c-root"
+mkdir -p "$work/c-root"
 
 # --- podman's configuration, all of it on the tmpfs --------------------------------------
 
-cat >"$pd/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-log_driver = "k8s-file"
-netns = "none"
-
-[engine]
-cgroup_manager = "cgroupfs"
-conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TMPDIR=$pd/tmp", "C_ROOT=$work/c-root"]
-events_logger = "none"
-image_copy_tmp_dir = "$pd/tmp"
-lock_type = "file"
-pull_policy = "never"
-tmp_dir = "$pd/tmp"
-
-[network]
-network_config_dir = "$pd/networks"
-EOF
-cat >"$pd/storage.conf" <<EOF
-[storage]
-driver = "overlay"
-graphroot = "$pd/root"
-runroot = "$pd/run"
-EOF
-echo 'unqualified-search-registries = []' >"$pd/registries.conf"
-export CONTAINERS_CONF=$pd/containers.conf CONTAINERS_STORAGE_CONF=$pd/storage.conf
-export CONTAINERS_REGISTRIES_CONF=$pd/registries.conf
+podman_private "$pd" --conmon-env "C_ROOT=$work/c-root"
 
 # --- clean-up: run at exit, even on failure, the last registered first ------------------
 # (bench_tmpfs registered the umount and rmdir of $work, which run after these)

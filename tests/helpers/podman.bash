@@ -106,10 +106,13 @@ podman_cmd() {
 		podman --runtime "$PODMAN_RUNTIME"
 }
 
+# shellcheck source=../../scripts/podman-private.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/podman-private.bash"
+
 _podman_config() {
 	local d=$PODMAN_DIR name
 	name=$(basename "$PODMAN_OCI_RUNTIME")
-	mkdir -p "$d"/{root,run,tmp,networks,runtime,state,c-root}
+	mkdir -p "$d"/{runtime,state,c-root}
 	export PODMAN_RUNTIME=$d/runtime/$name PODMAN_STATE=$d/state
 	cat >"$PODMAN_RUNTIME" <<-EOF
 		#!/bin/sh
@@ -118,38 +121,8 @@ _podman_config() {
 	EOF
 	chmod 755 "$PODMAN_RUNTIME"
 	: >"$d/runtime.log"
-	cat >"$d/containers.conf" <<-EOF
-		[containers]
-		default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-		log_driver = "k8s-file"
-		netns = "none"
-
-		[engine]
-		cgroup_manager = "cgroupfs"
-		conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TMPDIR=$d/tmp"]
-		events_logger = "none"
-		image_copy_tmp_dir = "$d/tmp"
-		lock_type = "file"
-		pull_policy = "never"
-		runtime = "$name"
-		tmp_dir = "$d/tmp"
-
-		[engine.runtimes]
-		$name = ["$PODMAN_RUNTIME"]
-
-		[network]
-		network_config_dir = "$d/networks"
-	EOF
-	cat >"$d/storage.conf" <<-EOF
-		[storage]
-		driver = "overlay"
-		graphroot = "$d/root"
-		runroot = "$d/run"
-	EOF
-	echo 'unqualified-search-registries = []' >"$d/registries.conf"
+	podman_private "$d" --runtime "$name" "$PODMAN_RUNTIME"
 	echo '{"default": [{"type": "insecureAcceptAnything"}]}' >"$d/policy.json"
-	export CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf
-	export CONTAINERS_REGISTRIES_CONF=$d/registries.conf
 }
 
 podman_setup_file() {
