@@ -16,11 +16,7 @@ load helpers/registry
 load helpers/c-run
 
 setup_file() {
-	c_run_setup_file
-	export BUNDLE=$BATS_FILE_TMPDIR/bundle
-	SFX=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-	export SFX
-	"$BIN_DIR/c-unpack" --copy bb "$BUNDLE" >/dev/null
+	c_run_bundle_setup_file
 }
 
 setup() {

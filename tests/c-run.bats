@@ -18,13 +18,7 @@ load helpers/registry
 load helpers/c-run
 
 setup_file() {
-	c_run_setup_file
-	export BUNDLE=$BATS_FILE_TMPDIR/bundle
-	# OCI container ids name cgroups (/c-tools/ID) shared by every state
-	# root: a suffix keeps two runs of this file apart
-	SFX=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-	export SFX
-	"$BIN_DIR/c-unpack" --copy bb "$BUNDLE" >/dev/null
+	c_run_bundle_setup_file
 	if [ -x "$TEST_INIT" ]; then
 		cp "$TEST_INIT" "$BUNDLE/rootfs/c-test-init"
 	fi

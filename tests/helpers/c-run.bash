@@ -4,6 +4,8 @@
 # --root, so nothing touches /run/c-run).
 #
 #   c_run_setup_file        the store and the state root, for setup_file
+#   c_run_bundle_setup_file ... and $BUNDLE, a copy-mode unpack of bb, and
+#                           $SFX, a suffix for OCI container ids
 #   c_run_teardown          delete every container left, for teardown
 #   crun ARGS...            c-run under bats' run (--separate-stderr)
 #   cr ARGS...              c-run plainly
@@ -25,6 +27,16 @@ c_run_setup_file() {
 	export STATE=$BATS_FILE_TMPDIR/state
 	fixture_busybox_image "$BATS_FILE_TMPDIR/bb" >/dev/null
 	skopeo copy -q --preserve-digests "oci:$BATS_FILE_TMPDIR/bb:latest" "oci:$C_ROOT:bb"
+}
+
+c_run_bundle_setup_file() {
+	c_run_setup_file
+	export BUNDLE=$BATS_FILE_TMPDIR/bundle
+	# OCI container ids name cgroups (/c-tools/ID) shared by every state
+	# root: a suffix keeps two runs of a file apart
+	SFX=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+	export SFX
+	"$BIN_DIR/c-unpack" --copy bb "$BUNDLE" >/dev/null
 }
 
 c_run_teardown() {
