@@ -17,11 +17,11 @@
 #include "cleanup.h"
 #include "file.h"
 #include "json.h"
+#include "mountinfo.h"
 #include "path.h"
 
 #define RES "linux.resources"
 
-#define MOUNTINFO_MAX (16 << 20)
 #define VALUE_MAX (64 << 10)
 #define PROCS_MAX (16 << 20)
 /* rmdir is retried this many times, 10 ms apart, while processes exit. */
@@ -115,30 +115,11 @@ static unsigned ctrl_bits(const char *list, const char *seps)
 	return bits;
 }
 
-/* mountinfo's octal escapes (\040 for a space), in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++, o++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
-			s += 3;
-		} else {
-			*o = *s;
-		}
-	}
-	*o = '\0';
-}
-
-static int add_hier(struct layout *lo, unsigned ctrls, char *mnt, char *root)
+static int add_hier(struct layout *lo, unsigned ctrls, const char *mnt, const char *root)
 {
 	struct hier *h = &lo->h[lo->n];
 	size_t len;
 
-	unescape(mnt);
-	unescape(root);
 	h->mnt = strdup(mnt);
 	h->root = strdup(root);
 	if (!h->mnt || !h->root) {
@@ -154,33 +135,21 @@ static int add_hier(struct layout *lo, unsigned ctrls, char *mnt, char *root)
 	return 0;
 }
 
-/* One line of mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...]
- * - FSTYPE SOURCE SUPEROPTS".  A cgroup mount adds the controllers of ours
- * that no earlier mount had; the first cgroup2 mount is remembered. */
-static int mount_line(char *line, struct layout *lo, unsigned *seen, char **v2_mnt, char **v2_root)
+/* One mount: a cgroup mount adds the controllers of ours that no earlier
+ * mount had; the first cgroup2 mount is remembered. */
+static int add_mount(const struct c_mount *m, struct layout *lo, unsigned *seen,
+		     const struct c_mount **v2)
 {
-	char *f[64], *save = NULL;
-	size_t n = 0, dash = 0;
-
-	for (char *t = strtok_r(line, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
-		f[n++] = t;
-	for (size_t i = 6; i < n && !dash; i++)
-		if (!strcmp(f[i], "-"))
-			dash = i;
-	if (!dash || dash + 3 >= n)
-		return 0;
-	if (!strcmp(f[dash + 1], "cgroup")) {
-		unsigned bits = ctrl_bits(f[dash + 3], ",") & ~*seen;
+	if (!strcmp(m->fstype, "cgroup")) {
+		unsigned bits = ctrl_bits(m->super, ",") & ~*seen;
 
 		if (!bits)
 			return 0;
 		*seen |= bits;
-		return add_hier(lo, bits, f[4], f[3]);
+		return add_hier(lo, bits, m->point, m->root);
 	}
-	if (!strcmp(f[dash + 1], "cgroup2") && !*v2_mnt) {
-		*v2_mnt = f[4];
-		*v2_root = f[3];
-	}
+	if (!strcmp(m->fstype, "cgroup2") && !*v2)
+		*v2 = m;
 	return 0;
 }
 
@@ -199,39 +168,37 @@ static int v2_offered(struct hier *h, c_err **err)
 
 static int detect(struct layout *lo, c_err **err)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
-	char *v2_mnt = NULL, *v2_root = NULL, *next;
+	_cleanup_free_ char *path = NULL;
+	struct c_mountinfo mi;
+	const struct c_mount *v2 = NULL;
 	unsigned seen = 0;
+	int rc = 0;
 
 	memset(lo, 0, sizeof *lo);
 	if (asprintf(&path, "%s/self/mountinfo", proc_root) < 0)
 		return oom(err);
-	if (c_read_file(path, MOUNTINFO_MAX, &text, NULL, err) < 0)
+	if (c_mountinfo_read(path, &mi, err) < 0)
 		return -1;
-	for (char *line = text; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (mount_line(line, lo, &seen, &v2_mnt, &v2_root) < 0) {
-			layout_free(lo);
-			return oom(err);
-		}
-	}
-	if (lo->n) {
+	for (size_t i = 0; i < mi.n && rc == 0; i++)
+		rc = add_mount(&mi.m[i], lo, &seen, &v2);
+	if (rc < 0) {
+		rc = oom(err);
+	} else if (lo->n) {
 		lo->version = C_CGROUP_V1;
-		return 0;
+	} else if (!v2) {
+		rc = c_err_new(err, C_EXIT_FAIL, 0, "find cgroups: %s: no cgroup or cgroup2 mount",
+			       path);
+	} else {
+		lo->version = C_CGROUP_V2;
+		if (add_hier(lo, 0, v2->point, v2->root) < 0)
+			rc = oom(err);
+		else
+			rc = v2_offered(&lo->h[0], err);
 	}
-	if (!v2_mnt)
-		return c_err_new(err, C_EXIT_FAIL, 0,
-				 "find cgroups: %s: no cgroup or cgroup2 mount", path);
-	lo->version = C_CGROUP_V2;
-	if (add_hier(lo, 0, v2_mnt, v2_root) < 0)
-		return oom(err);
-	if (v2_offered(&lo->h[0], err) < 0) {
+	c_mountinfo_free(&mi);
+	if (rc < 0)
 		layout_free(lo);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int c_cgroup_detect(enum c_cgroup_version *out, c_err **err)

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "file.h"
 #include "json.h"
+#include "mountinfo.h"
 #include "path.h"
 #include "volume.h"
 
@@ -50,7 +51,6 @@ enum {
 	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
 	 MS_STRICTATIME | MS_NOSYMFOLLOW)
 
-#define MOUNTINFO_MAX (16 << 20)
 #define CGROUP_FILE_MAX (1 << 20)
 
 /* ---- mount options ----------------------------------------------------------- */
@@ -776,10 +776,6 @@ const char *c_rootfs_plan_root(const struct c_rootfs_plan *p)
 
 /* ---- set-up, in the container's child --------------------------------------------- */
 
-struct minfo {
-	char *root, *point, *fstype, *super;
-};
-
 struct cgline {
 	char *ctrls, *path; /* "cpu,cpuacct" (v1) or "" (v2), "/user.slice" */
 };
@@ -788,9 +784,7 @@ struct setup {
 	const struct c_rootfs_plan *p;
 	const struct c_rootfs_opts *o;
 	int rootfd;
-	char *mi_text; /* /proc/self/mountinfo, read when first needed */
-	struct minfo *mi;
-	size_t nmi;
+	struct c_mountinfo mi; /* /proc/self/mountinfo, read when first needed */
 	char *cg_text; /* /proc/self/cgroup, likewise */
 	struct cgline *cg;
 	size_t ncg;
@@ -849,37 +843,6 @@ static int bind_remount(const char *target, unsigned long flags)
 
 /* ---- the host's mounts and cgroups -------------------------------------------------- */
 
-/* Undoes mountinfo's octal escapes ("\040" for a space) in place. */
-static void unescape(char *s)
-{
-	char *w = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
-}
-
-/* The text up to the next space of *rest, NUL-terminated; NULL at the end. */
-static char *next_field(char **rest)
-{
-	char *s = *rest, *sp;
-
-	if (!s)
-		return NULL;
-	sp = strchr(s, ' ');
-	*rest = sp ? sp + 1 : NULL;
-	if (sp)
-		*sp = '\0';
-	return s;
-}
-
 static size_t count_lines(const char *s)
 {
 	size_t n = 1;
@@ -889,49 +852,9 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
-/* "36 35 98:0 /root /mnt opts [optional...] - fstype source super" */
-static void parse_mountinfo_line(struct setup *s, char *line)
-{
-	struct minfo m = { 0 };
-	char *rest = line, *f;
-
-	for (int i = 0; (f = next_field(&rest)); i++) {
-		if (i == 3)
-			m.root = f;
-		else if (i == 4)
-			m.point = f;
-		else if (i > 5 && !strcmp(f, "-"))
-			break;
-	}
-	m.fstype = next_field(&rest);
-	next_field(&rest); /* the source */
-	m.super = next_field(&rest);
-	if (!m.point || !m.super)
-		return;
-	unescape(m.root);
-	unescape(m.point);
-	s->mi[s->nmi++] = m;
-}
-
 static int load_mountinfo(struct setup *s, c_err **err)
 {
-	static const char path[] = "/proc/self/mountinfo";
-	char *line, *next;
-
-	if (s->mi_text)
-		return 0;
-	if (c_read_file(path, MOUNTINFO_MAX, &s->mi_text, NULL, err) < 0)
-		return -1;
-	s->mi = calloc(count_lines(s->mi_text), sizeof *s->mi);
-	if (!s->mi)
-		return c_err_sys(err, "read", path);
-	for (line = s->mi_text; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		parse_mountinfo_line(s, line);
-	}
-	return 0;
+	return s->mi.text ? 0 : c_mountinfo_read("/proc/self/mountinfo", &s->mi, err);
 }
 
 /* "4:memory:/user.slice", "0::/init.scope" */
@@ -996,7 +919,7 @@ static const char *own_cgroup(const struct setup *s, const char *super)
 
 /* The host directory of cgroup own under the host mount h, or NULL (errno
  * 0) when that mount does not show it. */
-static char *cgroup_dir(const struct minfo *h, const char *own)
+static char *cgroup_dir(const struct c_mount *h, const char *own)
 {
 	size_t n = strcmp(h->root, "/") ? strlen(h->root) : 0;
 	char *dir;
@@ -1044,7 +967,7 @@ static int reopen(struct setup *s, const struct mnt *m, c_err **err)
 }
 
 /* One v1 hierarchy h at target (a fresh directory in our tmpfs). */
-static int cgroup_hierarchy(struct setup *s, const struct mnt *m, const struct minfo *h,
+static int cgroup_hierarchy(struct setup *s, const struct mnt *m, const struct c_mount *h,
 			    const char *target, const char *name, c_err **err)
 {
 	_cleanup_free_ char *data = NULL, *dir = NULL;
@@ -1105,8 +1028,8 @@ static int mount_cgroup_v1(struct setup *s, const struct mnt *m, int fd, c_err *
 	tfd = reopen(s, m, err);
 	if (tfd < 0)
 		return -1;
-	for (size_t i = 0; i < s->nmi; i++) {
-		const struct minfo *h = &s->mi[i];
+	for (size_t i = 0; i < s->mi.n; i++) {
+		const struct c_mount *h = &s->mi.m[i];
 		const char *name = strrchr(h->point, '/') + 1;
 
 		if (strcmp(h->fstype, "cgroup") || !*name)
@@ -1132,13 +1055,13 @@ static int mount_cgroup_v2(struct setup *s, const struct mnt *m, int fd, c_err *
 {
 	_cleanup_free_ char *dir = NULL;
 	_cleanup_close_ int top = -1;
-	const struct minfo *host = NULL;
+	const struct c_mount *host = NULL;
 	char target[32];
 	const char *own;
 
-	for (size_t i = 0; !host && i < s->nmi; i++)
-		if (!strcmp(s->mi[i].fstype, "cgroup2"))
-			host = &s->mi[i];
+	for (size_t i = 0; !host && i < s->mi.n; i++)
+		if (!strcmp(s->mi.m[i].fstype, "cgroup2"))
+			host = &s->mi.m[i];
 	fd_path(target, fd);
 	if (s->p->cgroupns || !host) {
 		if (mount("cgroup2", target, "cgroup2", m->flags, NULL) < 0)
@@ -1170,8 +1093,8 @@ static int mount_cgroup(struct setup *s, const struct mnt *m, int fd, c_err **er
 {
 	if (load_mountinfo(s, err) < 0)
 		return -1;
-	for (size_t i = 0; i < s->nmi; i++)
-		if (!strcmp(s->mi[i].fstype, "cgroup"))
+	for (size_t i = 0; i < s->mi.n; i++)
+		if (!strcmp(s->mi.m[i].fstype, "cgroup"))
 			return mount_cgroup_v1(s, m, fd, err);
 	return mount_cgroup_v2(s, m, fd, err);
 }
@@ -1628,8 +1551,8 @@ static int move_root(struct setup *s, c_err **err)
 {
 	if (load_mountinfo(s, err) < 0)
 		return -1;
-	for (size_t i = s->nmi; i-- > 0;) {
-		const char *mp = s->mi[i].point;
+	for (size_t i = s->mi.n; i-- > 0;) {
+		const char *mp = s->mi.m[i].point;
 
 		if (keep_mount(mp, s->p->root))
 			continue;
@@ -1777,8 +1700,7 @@ int c_rootfs_setup(const struct c_rootfs_plan *plan, const struct c_rootfs_opts 
 
 	if (s.rootfd >= 0)
 		close(s.rootfd);
-	free(s.mi_text);
-	free(s.mi);
+	c_mountinfo_free(&s.mi);
 	free(s.cg_text);
 	free(s.cg);
 	return r;
