@@ -32,7 +32,7 @@ MUSL_LDFLAGS := -static -s -Wl,--gc-sections
 # the recipes change, and then finds its cache.
 DEPS_MK := $(BUILD)/deps.mk
 ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
--include $(DEPS_MK)
+include $(DEPS_MK)
 endif
 $(DEPS_MK): scripts/deps.sh $(wildcard scripts/deps/*.sh)
 	@mkdir -p $(BUILD)

@@ -5,19 +5,28 @@
 #
 #   scripts/deps.sh OUT.mk
 #
+#   scripts/deps.sh OUT.mk NAME...   only those (the tests build one)
+#
 # Each dependency has a recipe in scripts/deps/NAME.sh.  Its cache entry is
 # $DEPS_CACHE/NAME/<debian version>-<recipe hash>/{include,lib}; an entry that
 # exists is never rebuilt, so a second `make` does no dependency work.
 # Entries are made in a temp dir and renamed into place under a lock, so an
 # interrupted or concurrent build never leaves a half-made entry.
+#
+# The version built is the newest source apt knows that downloads: Debian's
+# security archive lists sources its pool does not always serve (404), while
+# the same package's release source does.  Each version skipped is said, with
+# apt's reason; a version whose source downloads but does not build stops
+# the build (a recipe to fix, not a version to skip).
 set -eu
 
-out=${1:?usage: deps.sh OUT.mk}
+out=${1:?usage: deps.sh OUT.mk [NAME...]}
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 cache=${DEPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/c-tools/deps}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-deps="zlib zstd bearssl jansson libseccomp isa-l libarchive"
+deps=${*:-zlib zstd bearssl jansson libseccomp isa-l libarchive}
 # Sections per function and object, so programs keep only what they call.
 common_cflags="-ffunction-sections -fdata-sections"
 
@@ -78,10 +87,30 @@ add_deb_src() {
 	apt_update_once
 }
 
-# The version apt would fetch, from the .dsc name it prints.
-source_version() {
-	apt-get source --print-uris "$1" 2>/dev/null |
-		sed -n "s/.* $1_\(.*\)\.dsc .*/\1/p" | head -n 1
+# The source versions apt knows of a package, newest first, with epochs
+# ("1:1.2.13.dfsg-1"), as apt-get source PKG=VERSION takes them.
+source_versions() {
+	vs=$(apt-cache showsrc --only-source "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -u)
+	while [ -n "$vs" ]; do
+		best=
+		for v in $vs; do
+			[ -z "$best" ] || dpkg --compare-versions "$v" gt "$best" || continue
+			best=$v
+		done
+		echo "$best"
+		vs=$(printf '%s\n' $vs | grep -vxF "$best" || true)
+	done
+}
+
+# Download the source of PKG at VERSION into DIR; on failure print apt's
+# reason, its last error line.
+fetch_source() {
+	if (cd "$3" && apt-get source -q --download-only "$1=$2") >"$3/fetch.log" 2>&1; then
+		return 0
+	fi
+	grep '^E: ' "$3/fetch.log" | grep -v 'Failed to fetch some archives' | tail -n 1 |
+		sed 's/^E: //; s/ *\[IP: [^]]*\]//; s/  */ /g'
+	return 1
 }
 
 # Kernel headers without the rest of /usr/include, which musl-gcc must not see.
@@ -96,6 +125,26 @@ make_kheaders() {
 	mv "$tmp" "$kheaders" 2>/dev/null || rm -rf "$tmp"
 }
 
+# Build the unpacked source in $1/src into $1/stage, logging to $1/build.log.
+build_source() {
+	# In the background so that set -e holds inside the recipe; it would
+	# not on the left of ||.
+	(
+		cd "$1"
+		# apt checked the files against the signed index; dpkg-source
+		# applies Debian's patches (CVE fixes among them).
+		dpkg-source -x "${SRC_PKG}_$version.dsc" src
+		mkdir -p stage/include stage/lib
+		cd src
+		PREFIX=$1/stage
+		CC=musl-gcc
+		CFLAGS="$OPT $common_cflags -isystem $kheaders"
+		export CC CFLAGS
+		build
+	) >"$1/build.log" 2>&1 &
+	wait $!
+}
+
 build_one() {
 	name=$1 recipe=$here/deps/$1.sh
 	OPT=-Os
@@ -104,40 +153,37 @@ build_one() {
 	# not this script's housekeeping.
 	hash=$( { cat "$recipe"; echo "$OPT $common_cflags"; gcc --version | head -n 1; } |
 		sha256sum | cut -c1-12)
-	version=$(source_version "$SRC_PKG")
-	[ -n "$version" ] || { apt_update_once; version=$(source_version "$SRC_PKG"); }
-	[ -n "$version" ] || die "apt has no source package $SRC_PKG"
-	prefix=$cache/$name/$version-$hash
-	if [ ! -f "$prefix/.done" ]; then
-		say "building $SRC_PKG $version"
-		work=$(mktemp -d "$cache/$name/build.XXXXXX")
-		log=$work/build.log
-		# In the background so that set -e holds inside the recipe; it would
-		# not on the left of ||.
-		(
-			cd "$work"
-			apt-get source -q --download-only "$SRC_PKG"
-			[ -f "${SRC_PKG}_$version.dsc" ] || die "apt fetched another $SRC_PKG than $version"
-			# apt checked the files against the signed index; dpkg-source
-			# applies Debian's patches (CVE fixes among them).
-			dpkg-source -x "${SRC_PKG}_$version.dsc" src
-			mkdir -p stage/include stage/lib
-			cd src
-			PREFIX=$work/stage
-			CC=musl-gcc
-			CFLAGS="$OPT $common_cflags -isystem $kheaders"
-			export CC CFLAGS
-			build
-		) >"$log" 2>&1 &
-		if ! wait $!; then
-			tail -n 30 "$log" >&2
-			die "$SRC_PKG $version failed to build; log: $log"
+	versions=$(source_versions "$SRC_PKG")
+	[ -n "$versions" ] || { apt_update_once; versions=$(source_versions "$SRC_PKG"); }
+	[ -n "$versions" ] || die "apt has no source package $SRC_PKG"
+	prefix= tried=
+	for full in $versions; do
+		# the .dsc and the cache are named without the epoch
+		version=${full#*:}
+		if [ -f "$cache/$name/$version-$hash/.done" ]; then
+			prefix=$cache/$name/$version-$hash
+			break
 		fi
+		work=$(mktemp -d "$cache/$name/build.XXXXXX")
+		if ! why=$(fetch_source "$SRC_PKG" "$full" "$work"); then
+			say "skipped $SRC_PKG $version: ${why:-apt-get source failed}"
+			tried="$tried $version"
+			rm -rf "$work"
+			continue
+		fi
+		say "building $SRC_PKG $version"
+		if ! build_source "$work"; then
+			tail -n 30 "$work/build.log" >&2
+			die "$SRC_PKG $version failed to build; log: $work/build.log"
+		fi
+		prefix=$cache/$name/$version-$hash
 		touch "$work/stage/.done"
 		rm -rf "$prefix"
 		mv "$work/stage" "$prefix"
 		rm -rf "$work"
-	fi
+		break
+	done
+	[ -n "$prefix" ] || die "no source of $SRC_PKG downloads (tried$tried)"
 	# Later recipes find earlier ones here (libarchive needs zlib and zstd).
 	eval "PREFIX_$(echo "$name" | tr -c 'a-z0-9\n' _)=\$prefix"
 	echo "DEPS_CFLAGS += -isystem $prefix/include" >>"$tmp_out"

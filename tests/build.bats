@@ -73,6 +73,82 @@ load helpers/common
 	expect_output 7
 }
 
+# An apt-get earlier in PATH that fails to download the sources named in
+# $STUB_FAIL (PKG=VERSION words, or PKG=* for every version of PKG) the way
+# the security archive's pool fails, and runs the real one otherwise.
+stub_apt_get() {
+	mkdir -p "$TEST_TMP/stub"
+	cat >"$TEST_TMP/stub/apt-get" <<-'EOS'
+		#!/bin/sh
+		for a; do
+			for f in $STUB_FAIL; do
+				case $a in $f)
+					echo "E: Failed to fetch http://mirror.invalid/pool/${a%%=*}.dsc  404  Not Found [IP: 192.0.2.1 80]" >&2
+					echo "E: Failed to fetch some archives." >&2
+					exit 100 ;;
+				esac
+			done
+		done
+		exec /usr/bin/apt-get "$@"
+	EOS
+	chmod +x "$TEST_TMP/stub/apt-get"
+}
+
+# The source versions apt knows of zlib, newest first.
+zlib_versions() {
+	local vs best v
+	vs=$(apt-cache showsrc --only-source zlib | sed -n 's/^Version: //p' | sort -u)
+	while [ -n "$vs" ]; do
+		best=
+		for v in $vs; do
+			[ -z "$best" ] || dpkg --compare-versions "$v" gt "$best" || continue
+			best=$v
+		done
+		echo "$best"
+		vs=$(printf '%s\n' $vs | grep -vxF "$best" || true)
+	done
+}
+
+@test "deps.sh builds the next source version when the newest will not download" {
+	require_root
+	local versions newest older
+	versions=($(zlib_versions))
+	[ "${#versions[@]}" -ge 2 ] || skip "apt knows one source of zlib: ${versions[*]}"
+	newest=${versions[0]} older=${versions[1]}
+	stub_apt_get
+	STUB_FAIL="zlib=$newest" PATH=$TEST_TMP/stub:$PATH DEPS_CACHE=$TEST_TMP/cache \
+		run sh "$REPO_ROOT/scripts/deps.sh" "$TEST_TMP/deps.mk" zlib
+	expect_status 0
+	expect_line "deps: skipped zlib ${newest#*:}: Failed to fetch http://mirror.invalid/pool/zlib.dsc 404 Not Found"
+	expect_line "deps: building zlib ${older#*:}"
+	grep -qx "DEPS_VERSIONS += zlib=${older#*:}" "$TEST_TMP/deps.mk" ||
+		{ cat "$TEST_TMP/deps.mk"; return 1; }
+	[ -f "$TEST_TMP/cache/zlib/${older#*:}-"*/lib/libz.a ]
+	# the cache is keyed by what was built, and a second pass builds nothing
+	STUB_FAIL="zlib=$newest" PATH=$TEST_TMP/stub:$PATH DEPS_CACHE=$TEST_TMP/cache \
+		run sh "$REPO_ROOT/scripts/deps.sh" "$TEST_TMP/deps2.mk" zlib
+	expect_status 0
+	[[ $output != *building* ]] || { echo "$output"; return 1; }
+	diff "$TEST_TMP/deps.mk" "$TEST_TMP/deps2.mk"
+}
+
+@test "when no source of a dependency downloads, make stops with deps.sh's line and leaves nothing" {
+	require_root
+	local versions v
+	versions=($(zlib_versions))
+	for v in "${!versions[@]}"; do versions[v]=${versions[v]#*:}; done
+	stub_apt_get
+	STUB_FAIL='zlib=*' PATH=$TEST_TMP/stub:$PATH DEPS_CACHE=$TEST_TMP/cache \
+		run make -C "$REPO_ROOT" --no-print-directory BUILD="$TEST_TMP/build"
+	[ "$status" -ne 0 ] || { echo "$output"; return 1; }
+	expect_line "deps: no source of zlib downloads (tried ${versions[*]})"
+	[[ ${lines[-1]} == "make: *** ["*"/build/deps.mk] Error 1" ]] || { echo "$output"; return 1; }
+	[[ $output != *"No rule to make target"* ]] || { echo "$output"; return 1; }
+	[ ! -e "$TEST_TMP/build/deps.mk" ]
+	run find "$TEST_TMP/cache/zlib" -mindepth 1
+	expect_output ""
+}
+
 @test "make install puts programs and man pages under PREFIX" {
 	run make -C "$REPO_ROOT" --no-print-directory install PREFIX="$TEST_TMP/usr"
 	expect_status 0
