@@ -75,7 +75,10 @@ static const char usage[] =
 	"      --ulimit NAME=S[:H]    a resource limit (never above the hard limit here)\n"
 	"      --cap-add CAP          add a capability (ALL for every one)\n"
 	"      --cap-drop CAP         drop a capability\n"
-	"      --privileged           every capability, no seccomp, no masked paths\n"
+	"      --privileged           every capability and device, no seccomp, no masked\n"
+	"                             paths\n"
+	"      --device HOST[:CTR][:PERMS]  a host device in the container (PERMS: rwm)\n"
+	"      --device-cgroup-rule RULE    allow devices: \"c 1:3 rwm\", \"b 8:* r\"\n"
 	"      --security-opt OPT     seccomp=FILE|unconfined, no-new-privileges\n"
 	"      --init                 a reaping init as pid 1\n"
 	"      --timeout SECONDS      stop the container after that long (exit 124)\n"
@@ -880,6 +883,7 @@ enum {
 	OPT_NETWORK, OPT_MEMORY_SWAP, OPT_CPUS, OPT_CPU_SHARES, OPT_CPUSET, OPT_PIDS,
 	OPT_ULIMIT, OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY, OPT_INIT,
 	OPT_TIMEOUT, OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT, OPT_ROOT, OPT_VERSION, OPT_LOG_OPT,
+	OPT_DEVICE, OPT_DEVICE_RULE,
 };
 
 static const struct option run_options[] = {
@@ -909,6 +913,8 @@ static const struct option run_options[] = {
 	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
 	{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
 	{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "device-cgroup-rule", required_argument, NULL, OPT_DEVICE_RULE },
 	{ "security-opt", required_argument, NULL, OPT_SECURITY },
 	{ "init", no_argument, NULL, OPT_INIT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -981,6 +987,8 @@ static void parse_run(int argc, char **argv, struct run_args *a)
 		case OPT_CAP_ADD: c_strv_push(&a->o.cap_add, optarg); break;
 		case OPT_CAP_DROP: c_strv_push(&a->o.cap_drop, optarg); break;
 		case OPT_PRIVILEGED: a->o.privileged = true; break;
+		case OPT_DEVICE: c_strv_push(&a->o.devices, optarg); break;
+		case OPT_DEVICE_RULE: c_strv_push(&a->o.device_cgroup_rules, optarg); break;
 		case OPT_SECURITY: c_strv_push(&a->o.security_opts, optarg); break;
 		case OPT_INIT: a->init = true; break;
 		case OPT_TIMEOUT:
@@ -1118,6 +1126,8 @@ out:
 	c_strv_free(&a.o.cap_add);
 	c_strv_free(&a.o.cap_drop);
 	c_strv_free(&a.o.security_opts);
+	c_strv_free(&a.o.devices);
+	c_strv_free(&a.o.device_cgroup_rules);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "devices.h"
 #include "file.h"
 #include "json.h"
 #include "mountinfo.h"
@@ -44,22 +45,6 @@ static const char *const ctrl_names[NCTRL] = {
 
 /* The v2 controllers we enable, in the kernel's order. */
 static const enum ctrl v2_ctrls[] = { CPUSET, CPU, MEMORY, PIDS };
-
-/* Allowed after the spec's rules: mknod of anything (harmless without
- * access) and the nodes c-run makes in /dev, as docker allows them. */
-static const char *const default_devices[] = {
-	"c *:* m",     /* mknod of any character device */
-	"b *:* m",     /* and of any block device */
-	"c 1:3 rwm",   /* null */
-	"c 1:5 rwm",   /* zero */
-	"c 1:7 rwm",   /* full */
-	"c 1:8 rwm",   /* random */
-	"c 1:9 rwm",   /* urandom */
-	"c 5:0 rwm",   /* tty */
-	"c 5:1 rwm",   /* console */
-	"c 5:2 rwm",   /* ptmx */
-	"c 136:* rwm", /* pts */
-};
 
 static const char *proc_root = "/proc";
 static bool fake_tree;
@@ -496,10 +481,7 @@ struct res {
 	bool has_pids;
 	long long pids;
 	size_t nrules;
-	struct rule {
-		bool allow;
-		char text[40]; /* "c 1:3 rwm", as devices.allow and devices.deny take it */
-	} * rules;
+	struct c_dev_rule *rules;
 };
 
 static void res_free(struct res *r)
@@ -1039,50 +1021,6 @@ static int parse_pids(json_t *res, struct res *r, c_err **err)
 	return 0;
 }
 
-/* A major or minor number: absent or -1 is "*". */
-static int dev_number(json_t *rule, const char *where, const char *key, char *buf, size_t size,
-		      c_err **err)
-{
-	long long n;
-
-	if (opt_int(rule, where, key, -1, "a device number, or -1 for all", &n, err) < 0)
-		return -1;
-	if (n > UINT32_MAX)
-		return c_err_new(err, C_EXIT_DATA, 0, "field %s.%s: %lld: out of range", where, key,
-				 n);
-	if (n < 0 || !c_json_present(rule, key))
-		snprintf(buf, size, "*");
-	else
-		snprintf(buf, size, "%lld", n);
-	return 0;
-}
-
-static int parse_rule(json_t *rule, const char *where, struct rule *out, c_err **err)
-{
-	const char *type = "a", *access = "rwm";
-	char major[16], minor[16];
-
-	if (c_json_get_bool(rule, where, "allow", true, &out->allow, err) < 0 ||
-	    c_json_get_string(rule, where, "type", false, &type, err) < 0 ||
-	    c_json_get_string(rule, where, "access", false, &access, err) < 0)
-		return -1;
-	if (strlen(type) != 1 || !strchr("abc", type[0]))
-		return c_err_new(err, C_EXIT_DATA, 0, "field %s.type: \"%s\": expected a, b or c",
-				 where, type);
-	if (!*access || strspn(access, "rwm") != strlen(access) || strlen(access) > 3)
-		return c_err_new(err, C_EXIT_DATA, 0,
-				 "field %s.access: \"%s\": expected letters of rwm", where, access);
-	if (dev_number(rule, where, "major", major, sizeof major, err) < 0 ||
-	    dev_number(rule, where, "minor", minor, sizeof minor, err) < 0)
-		return -1;
-	/* "a" is all devices to the kernel, which reads nothing after it */
-	if (type[0] == 'a')
-		snprintf(out->text, sizeof out->text, "a");
-	else
-		snprintf(out->text, sizeof out->text, "%c %s:%s %s", type[0], major, minor, access);
-	return 0;
-}
-
 static int parse_devices(json_t *res, struct res *r, c_err **err)
 {
 	json_t *devices, *rule;
@@ -1100,10 +1038,7 @@ static int parse_devices(json_t *res, struct res *r, c_err **err)
 		char where[64];
 
 		snprintf(where, sizeof where, RES ".devices[%zu]", i);
-		if (!json_is_object(rule))
-			return c_err_new(err, C_EXIT_DATA, 0, "field %s: expected object, got %s",
-					 where, c_json_type_name(rule));
-		if (parse_rule(rule, where, &r->rules[i], err) < 0)
+		if (c_dev_rule_from_json(rule, where, &r->rules[i], err) < 0)
 			return -1;
 		r->nrules++;
 	}
@@ -1184,15 +1119,23 @@ static int cpuset_pids(const char *cpuset, const char *pids, const struct res *r
 	return 0;
 }
 
-static int v1_memory(const char *dir, const struct res *r, unsigned *ignored, c_err **err)
+/* A swap limit the kernel would not keep is refused rather than left out:
+ * the container would run with none. */
+static int no_swap_accounting(const char *dir, const char *file, c_err **err)
 {
-	bool memsw = r->swap && has_file(dir, "memory.memsw.limit_in_bytes");
+	return c_err_new(err, C_EXIT_FAIL, 0,
+			 "apply " RES ".memory.swap: this kernel keeps no swap accounting (no %s/%s)",
+			 dir, file);
+}
+
+static int v1_memory(const char *dir, const struct res *r, c_err **err)
+{
 	char a[24], b[24];
 
-	if (r->swap && !memsw)
-		*ignored |= C_CGROUP_IGNORED_SWAP;
+	if (r->swap && !has_file(dir, "memory.memsw.limit_in_bytes"))
+		return no_swap_accounting(dir, "memory.memsw.limit_in_bytes", err);
 	if (write_pair(dir, "memory.limit_in_bytes", r->limit ? num(a, r->limit) : NULL,
-		       "memory.memsw.limit_in_bytes", memsw ? num(b, r->swap) : NULL, err) < 0)
+		       "memory.memsw.limit_in_bytes", r->swap ? num(b, r->swap) : NULL, err) < 0)
 		return -1;
 	if (r->reservation &&
 	    cg_write(dir, "memory.soft_limit_in_bytes", num(a, r->reservation), err) < 0)
@@ -1206,26 +1149,54 @@ static int v1_memory(const char *dir, const struct res *r, unsigned *ignored, c_
 	return r->disable_oom ? cg_write(dir, "memory.oom_control", "1", err) : 0;
 }
 
+/* The rules a container's cgroup gets, in the order they are applied:
+ * every device denied, the config's rules, then c-run's defaults, which come
+ * last so that a config starting with docker's "deny all" cannot take them
+ * away.  i runs from 0 to nrules + c_dev_ndefaults. */
+static const struct c_dev_rule *device_rule(const struct res *r, size_t i)
+{
+	static const struct c_dev_rule deny_all = { false, C_DEV_ALL, C_DEV_ANY, C_DEV_ANY,
+						    C_DEV_RWM };
+
+	return i == 0 ? &deny_all : i <= r->nrules ? &r->rules[i - 1]
+						   : &c_dev_defaults[i - 1 - r->nrules];
+}
+
+static size_t ndevice_rules(const struct res *r)
+{
+	return 1 + r->nrules + c_dev_ndefaults;
+}
+
+/* What the rules leave, as the v1 controller keeps it. */
+static int device_policy(const struct res *r, struct c_dev_policy *p, c_err **err)
+{
+	*p = (struct c_dev_policy){ 0 };
+	for (size_t i = 0; i < ndevice_rules(r); i++)
+		if (c_dev_policy_add(p, device_rule(r, i), err) < 0) {
+			c_dev_policy_free(p);
+			return -1;
+		}
+	return 0;
+}
+
 /* One open of devices.allow and of devices.deny for all the rules. */
 static int v1_devices(const char *dir, const struct res *r, c_err **err)
 {
 	static const char *const files[] = { "devices.deny", "devices.allow" };
 	char *path[2] = { NULL, NULL };
 	int fd[2] = { -1, -1 }, rc = 0;
-	size_t ndef = sizeof default_devices / sizeof default_devices[0];
 
-	for (size_t i = 0; rc == 0 && i < 1 + r->nrules + ndef; i++) {
-		/* "a" denied first, the spec's rules, then the defaults */
-		bool allow = i > r->nrules || (i > 0 && r->rules[i - 1].allow);
-		const char *value = i == 0		 ? "a"
-				    : i <= r->nrules ? r->rules[i - 1].text
-						     : default_devices[i - 1 - r->nrules];
+	for (size_t i = 0; rc == 0 && i < ndevice_rules(r); i++) {
+		const struct c_dev_rule *rule = device_rule(r, i);
+		char value[C_DEV_RULE_TEXT];
 
-		if (fd[allow] < 0 && (fd[allow] = cg_open(dir, files[allow], value, &path[allow],
-							  err)) < 0)
+		c_dev_rule_text(rule, value);
+		if (fd[rule->allow] < 0 &&
+		    (fd[rule->allow] = cg_open(dir, files[rule->allow], value, &path[rule->allow],
+					       err)) < 0)
 			rc = -1;
 		else
-			rc = cg_put(fd[allow], path[allow], value, err);
+			rc = cg_put(fd[rule->allow], path[rule->allow], value, err);
 	}
 	for (size_t i = 0; i < 2; i++) {
 		if (fd[i] >= 0)
@@ -1235,14 +1206,14 @@ static int v1_devices(const char *dir, const struct res *r, c_err **err)
 	return rc;
 }
 
-static int apply_v1(const struct c_cgroup *cg, const struct res *r, unsigned *ignored, c_err **err)
+static int apply_v1(const struct c_cgroup *cg, const struct res *r, c_err **err)
 {
 	const char *mem = dir_for(cg, MEMORY), *cpu = dir_for(cg, CPU);
 	const char *cpuset = dir_for(cg, CPUSET), *pids = dir_for(cg, PIDS);
 	const char *devices = dir_for(cg, DEVICES);
 	char a[24], b[24];
 
-	if (wants_memory(r) && v1_memory(mem, r, ignored, err) < 0)
+	if (wants_memory(r) && v1_memory(mem, r, err) < 0)
 		return -1;
 	if (r->shares && cg_write(cpu, "cpu.shares", num(a, r->shares), err) < 0)
 		return -1;
@@ -1252,11 +1223,8 @@ static int apply_v1(const struct c_cgroup *cg, const struct res *r, unsigned *ig
 		return -1;
 	if (cpuset_pids(cpuset, pids, r, err) < 0)
 		return -1;
-	if (!devices) {
-		*ignored |= C_CGROUP_IGNORED_DEVICES;
-		return 0;
-	}
-	return v1_devices(devices, r, err);
+	/* no controller: check_ctrls() found the rules allow every device */
+	return devices ? v1_devices(devices, r, err) : 0;
 }
 
 /* ln(m) for m in [1, 2), by the series of atanh((m - 1) / (m + 1)). */
@@ -1298,34 +1266,62 @@ static const char *v2_size(char buf[24], long long v)
 	return v == -1 ? "max" : num(buf, v);
 }
 
-static int v2_memory(const char *dir, const struct res *r, unsigned *ignored, c_err **err)
+static int v2_memory(const char *dir, const struct res *r, c_err **err)
 {
 	char a[24];
 
+	if (r->swap && !has_file(dir, "memory.swap.max"))
+		return no_swap_accounting(dir, "memory.swap.max", err);
 	if (r->limit && cg_write(dir, "memory.max", v2_size(a, r->limit), err) < 0)
 		return -1;
-	if (r->swap && !has_file(dir, "memory.swap.max"))
-		*ignored |= C_CGROUP_IGNORED_SWAP;
-	else if (r->swap && cg_write(dir, "memory.swap.max",
-				     r->swap == -1 ? "max" : num(a, r->swap - r->limit), err) < 0)
+	if (r->swap && cg_write(dir, "memory.swap.max",
+				r->swap == -1 ? "max" : num(a, r->swap - r->limit), err) < 0)
 		return -1;
 	if (r->reservation && cg_write(dir, "memory.low", v2_size(a, r->reservation), err) < 0)
 		return -1;
-	if (r->disable_oom)
-		*ignored |= C_CGROUP_IGNORED_OOM_KILLER;
-	/* kernel memory is in memory.max on v2; swappiness has no file */
-	if (r->swappiness >= 0)
-		return c_err_new(err, C_EXIT_DATA, 0,
-				 "field " RES ".memory.swappiness: cgroup v2 has no swappiness");
 	return 0;
 }
 
-static int apply_v2(const struct c_cgroup *cg, const struct res *r, unsigned *ignored, c_err **err)
+/* The device rules as a BPF program on the cgroup.  On the unit tests'
+ * fake tree, whose directories are plain ones, the rules the program would
+ * enforce are written to a file instead, one a line. */
+static int v2_devices(const char *dir, const struct res *r, c_err **err)
+{
+	struct c_dev_policy p;
+	_cleanup_close_ int fd = -1;
+	int rc;
+
+	if (fake_tree) {
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		if (!f)
+			return oom(err);
+		for (size_t i = 0; i < ndevice_rules(r); i++) {
+			char rule[C_DEV_RULE_TEXT];
+			const struct c_dev_rule *d = device_rule(r, i);
+
+			fprintf(f, "%s %s\n", d->allow ? "allow" : "deny", c_dev_rule_text(d, rule));
+		}
+		if (fclose(f) != 0)
+			return oom(err);
+		return cg_write(dir, "c-tools.devices", text, err);
+	}
+	if (device_policy(r, &p, err) < 0)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rc = fd < 0 ? c_err_sys(err, "open cgroup", dir) : c_dev_attach(fd, dir, &p, err);
+	c_dev_policy_free(&p);
+	return rc < 0 ? c_err_wrap(err, "apply " RES ".devices") : 0;
+}
+
+static int apply_v2(const struct c_cgroup *cg, const struct res *r, c_err **err)
 {
 	const char *dir = cg->h[0].dir;
 	char a[24], max[48];
 
-	if (wants_memory(r) && v2_memory(dir, r, ignored, err) < 0)
+	if (wants_memory(r) && v2_memory(dir, r, err) < 0)
 		return -1;
 	if (r->shares &&
 	    cg_write(dir, "cpu.weight",
@@ -1339,8 +1335,7 @@ static int apply_v2(const struct c_cgroup *cg, const struct res *r, unsigned *ig
 		return -1;
 	if (cpuset_pids(dir, dir, r, err) < 0)
 		return -1;
-	*ignored |= C_CGROUP_IGNORED_DEVICES;
-	return 0;
+	return v2_devices(dir, r, err);
 }
 
 /* The controllers r needs. */
@@ -1350,7 +1345,47 @@ static unsigned needed_ctrls(const struct res *r)
 	       (r->cpus || r->mems ? BIT(CPUSET) : 0) | (r->has_pids ? BIT(PIDS) : 0);
 }
 
-/* Whether the controllers r needs are there, before anything is made. */
+/* Rules that no controller would enforce are refused, not skipped: the
+ * container could open every device. */
+static int check_v1_devices(const struct c_cgroup *cg, const struct res *r, c_err **err)
+{
+	struct c_dev_policy p;
+	bool all;
+
+	if (dir_for(cg, DEVICES))
+		return 0;
+	if (device_policy(r, &p, err) < 0)
+		return -1;
+	all = c_dev_policy_allows_all(&p);
+	c_dev_policy_free(&p);
+	return all ? 0
+		   : c_err_new(err, C_EXIT_FAIL, 0,
+			       "apply " RES ".devices: no devices cgroup controller mounted, so no "
+			       "device rule would be enforced");
+}
+
+/* What v1's memory controller has and v2's does not.  A kernel memory
+ * limit of -1 asks for nothing. */
+static int check_v2_memory(const struct res *r, c_err **err)
+{
+	const char *field = NULL, *why = "no kernel memory limit apart from memory.limit";
+
+	if (r->disable_oom)
+		field = "disableOOMKiller", why = "no switch to disable the OOM killer";
+	else if (r->swappiness >= 0)
+		field = "swappiness", why = "no swappiness";
+	else if (r->kernel > 0)
+		field = "kernel";
+	else if (r->kernel_tcp > 0)
+		field = "kernelTCP";
+	if (!field)
+		return 0;
+	return c_err_new(err, C_EXIT_FAIL, 0, "apply " RES ".memory.%s: cgroup v2 has %s", field,
+			 why);
+}
+
+/* Whether the controllers r needs are there, and whether the layout can
+ * apply all of r, before anything is made. */
 static int check_ctrls(const struct c_cgroup *cg, const struct res *r, c_err **err)
 {
 	static const struct {
@@ -1376,7 +1411,7 @@ static int check_ctrls(const struct c_cgroup *cg, const struct res *r, c_err **e
 					 "%s/cgroup.controllers",
 					 need[i].field, ctrl_names[c], cg->h[0].mnt);
 	}
-	return 0;
+	return cg->version == C_CGROUP_V1 ? check_v1_devices(cg, r, err) : check_v2_memory(r, err);
 }
 
 struct c_cgroup *c_cgroup_plan(const char *path, json_t *resources, c_err **err)
@@ -1405,14 +1440,13 @@ struct c_cgroup *c_cgroup_plan(const char *path, json_t *resources, c_err **err)
 	return cg;
 }
 
-int c_cgroup_make(struct c_cgroup *cg, unsigned *ignored, c_err **err)
+int c_cgroup_make(struct c_cgroup *cg, c_err **err)
 {
-	unsigned skipped = 0;
 	int rc = make_all(cg, needed_ctrls(&cg->res), err);
 
 	if (rc == 0)
-		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &cg->res, &skipped, err)
-						: apply_v2(cg, &cg->res, &skipped, err);
+		rc = cg->version == C_CGROUP_V1 ? apply_v1(cg, &cg->res, err)
+						: apply_v2(cg, &cg->res, err);
 	if (rc < 0) {
 		/* the first error is the one to tell; the clean-up's stay quiet */
 		for (size_t i = 0; i < cg->n; i++) {
@@ -1422,17 +1456,14 @@ int c_cgroup_make(struct c_cgroup *cg, unsigned *ignored, c_err **err)
 		}
 		return c_err_wrap(err, "cgroup %s", cg->path);
 	}
-	if (ignored)
-		*ignored = skipped;
 	return 0;
 }
 
-struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
-				 c_err **err)
+struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, c_err **err)
 {
 	struct c_cgroup *cg = c_cgroup_plan(path, resources, err);
 
-	if (cg && c_cgroup_make(cg, ignored, err) < 0) {
+	if (cg && c_cgroup_make(cg, err) < 0) {
 		c_cgroup_free(cg);
 		return NULL;
 	}

@@ -40,15 +40,15 @@
  *   memory.limit             memory.limit_in_bytes         memory.max
  *   memory.reservation       memory.soft_limit_in_bytes    memory.low
  *   memory.swap              memory.memsw.limit_in_bytes   memory.swap.max = swap - limit
- *   memory.disableOOMKiller  memory.oom_control "1"        (none)
+ *   memory.disableOOMKiller  memory.oom_control "1"        (none: an error)
  *   cpu.shares               cpu.shares                    cpu.weight, converted
  *   cpu.period, cpu.quota    cpu.cfs_period_us, ..quota_us cpu.max "QUOTA PERIOD"
  *   cpu.cpus, cpu.mems       cpuset.cpus, cpuset.mems      cpuset.cpus, cpuset.mems
- *   memory.kernel            memory.kmem.limit_in_bytes    (in memory.max)
- *   memory.kernelTCP         memory.kmem.tcp.limit_in_bytes (in memory.max)
+ *   memory.kernel            memory.kmem.limit_in_bytes    (none: an error)
+ *   memory.kernelTCP         memory.kmem.tcp.limit_in_bytes (none: an error)
  *   memory.swappiness        memory.swappiness             (none: an error)
  *   pids.limit               pids.max                      pids.max
- *   devices                  devices.deny, devices.allow   (none: needs eBPF)
+ *   devices                  devices.deny, devices.allow   a BPF device program
  *
  * Sizes are bytes, -1 for unlimited ("max" on v2).  memory.swap is memory +
  * swap, as the spec has it: it needs a limit and must not be below it.  On v2
@@ -56,15 +56,27 @@
  * or less is "max".  cpu.weight comes from the shares as runc >= 1.3.2 and
  * crun >= 1.23 make it: shares clamped to [2, 262144], L = log2(shares),
  * weight = ceil(10^((L² + 125 L) / 612 − 7/34)), so that 2 → 1, the defaults
- * 1024 → 100, and 262144 → 10000.  Devices (v1): "a" to devices.deny, the
- * spec's rules in order, then c-run's defaults, as docker allows them: mknod
- * of any device, and null, zero, full, random, urandom, tty, console, ptmx
- * and the ptys (136:*).  They come last so that a spec starting with docker's
- * "deny all" cannot take them away, and they are applied with no devices list
- * too.  Not supported, and so an error naming the field when they ask for
- * anything, as the runtime spec wants of what a runtime cannot apply:
- * blockIO, hugepageLimits, network, rdma, unified, cpu.realtime*, cpu.burst,
+ * 1024 → 100, and 262144 → 10000.  Devices: "a" denied first, the spec's
+ * rules in order, then c-run's defaults, as docker allows them (lib/devices.h:
+ * mknod of any device, and null, zero, full, random, urandom, tty, console,
+ * ptmx and the ptys).  They come last so that a spec starting with docker's
+ * "deny all" cannot take them away, and they are applied with no devices
+ * list too.  On v1 the rules go to devices.deny and devices.allow; on v2 the
+ * BPF program of lib/devices.h, made from what v1 would keep of the same
+ * rules, is attached to the cgroup before the container's process joins it.  Not
+ * supported, and so an error naming the field when they ask for anything,
+ * as the runtime spec wants of what a runtime cannot apply: blockIO,
+ * hugepageLimits, network, rdma, unified, cpu.realtime*, cpu.burst,
  * cpu.idle.
+ *
+ * Nothing asked for is skipped.  What the layout or the kernel cannot apply
+ * is an error naming the field, found before anything is made where it can
+ * be: device rules with no v1 devices controller mounted (unless they allow
+ * every device), a BPF program the kernel does not load or attach (no cgroup
+ * BPF, no CAP_SYS_ADMIN), a swap limit without swap accounting, and on v2
+ * disableOOMKiller, swappiness and the kernel memory limits, which v2 does
+ * not have:
+ *     apply linux.resources.memory.disableOOMKiller: cgroup v2 has no switch to disable the OOM killer
  *
  * Bad values are C_EXIT_DATA errors naming the field, found before anything
  * is made:
@@ -76,9 +88,7 @@
  * CFS period and quota) are written the other way round when the first write
  * is refused with EINVAL.  On v1 every cpuset directory on the path gets its
  * parent's cpuset.cpus and cpuset.mems when it has none (a new one starts
- * empty and refuses every process).  What cannot be applied on this machine
- * is skipped and reported in *ignored (C_CGROUP_IGNORED_*) for the caller to
- * warn about.
+ * empty and refuses every process).
  *
  * Failure leaves nothing behind: c_cgroup_create() removes the directories it
  * made when it fails, and c_cgroup_destroy() goes on through every hierarchy
@@ -97,26 +107,14 @@ enum c_cgroup_version {
 	C_CGROUP_V2 = 2,
 };
 
-enum {
-	/* memory.swap given, but this kernel keeps no swap accounting (no
-	 * memory.memsw.limit_in_bytes / memory.swap.max): the limit is on
-	 * memory alone.  Docker says "swap limit ignored: no swap accounting". */
-	C_CGROUP_IGNORED_SWAP = 1 << 0,
-	/* memory.disableOOMKiller on v2, which has no such switch. */
-	C_CGROUP_IGNORED_OOM_KILLER = 1 << 1,
-	/* Device rules not enforced: v2, or no v1 devices controller mounted. */
-	C_CGROUP_IGNORED_DEVICES = 1 << 2,
-};
-
 struct c_cgroup;
 
 /* The layout of this machine: v1 (also for hybrid) or v2, as above. */
 int c_cgroup_detect(enum c_cgroup_version *out, c_err **err);
 
 /* Make (or join) the cgroup at path in every hierarchy and apply resources
- * (linux.resources) to it.  ignored may be NULL. */
-struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *ignored,
-				 c_err **err);
+ * (linux.resources) to it. */
+struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, c_err **err);
 
 /* c_cgroup_create() in two steps: c_cgroup_plan() checks resources and
  * finds where path lives in each hierarchy, making nothing (so that the
@@ -124,7 +122,7 @@ struct c_cgroup *c_cgroup_create(const char *path, json_t *resources, unsigned *
  * c_cgroup_make() makes the directories and applies the resources, and
  * on failure removes what it made.  resources must outlive the handle. */
 struct c_cgroup *c_cgroup_plan(const char *path, json_t *resources, c_err **err);
-int c_cgroup_make(struct c_cgroup *cg, unsigned *ignored, c_err **err);
+int c_cgroup_make(struct c_cgroup *cg, c_err **err);
 
 /* The existing cgroup at path, made earlier by another process, for
  * c_cgroup_kill() and c_cgroup_destroy(); hierarchies where it is missing are

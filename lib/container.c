@@ -903,7 +903,7 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 	if (looks_v2() && !(cg = c_cgroup_plan(o->cgroup_path, resources, err)))
 		return c_err_wrap(err, "container %s", c->id);
 	if (cg && c_cgroup_version(cg) == C_CGROUP_V2) {
-		if (c_cgroup_make(cg, NULL, err) < 0) {
+		if (c_cgroup_make(cg, err) < 0) {
 			c_err_wrap(err, "container %s", c->id);
 			goto fail;
 		}
@@ -959,7 +959,7 @@ int c_container_spawn(struct c_container *c, const struct c_spawn_opts *o, pid_t
 		c_err_wrap(err, "container %s", c->id);
 		goto fail;
 	}
-	if (!made && c_cgroup_make(cg, NULL, err) < 0) {
+	if (!made && c_cgroup_make(cg, err) < 0) {
 		c_err_wrap(err, "container %s", c->id);
 		goto fail;
 	}

@@ -1,13 +1,17 @@
 #include "runopts.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "caps.h"
 #include "cleanup.h"
+#include "devices.h"
 #include "json.h"
 #include "rlimit.h"
 #include "rootfs.h"
@@ -36,15 +40,26 @@ static int oom(c_err **err)
 	return c_err_new(err, C_EXIT_FAIL, ENOMEM, "runtime config");
 }
 
-/* obj[key], made an object when missing. */
-static json_t *object_at(json_t *obj, const char *key)
+/* obj[key], made an empty one of type (an object or an array) when missing
+ * or of another type. */
+static json_t *member_at(json_t *obj, const char *key, json_type type)
 {
 	json_t *v = json_object_get(obj, key);
 
-	if (json_is_object(v))
+	if (v && json_typeof(v) == type)
 		return v;
-	v = json_object();
+	v = type == JSON_ARRAY ? json_array() : json_object();
 	return json_object_set_new(obj, key, v) < 0 ? NULL : v;
+}
+
+static json_t *object_at(json_t *obj, const char *key)
+{
+	return member_at(obj, key, JSON_OBJECT);
+}
+
+static json_t *array_at(json_t *obj, const char *key)
+{
+	return member_at(obj, key, JSON_ARRAY);
 }
 
 int c_parse_size(const char *option, const char *s, long long *out, c_err **err)
@@ -390,6 +405,152 @@ static int set_resources(json_t *spec, const struct c_runopts *o, c_err **err)
 	return 0;
 }
 
+/* ---- devices ---------------------------------------------------------------- */
+
+/* How deep --device DIR and --privileged look below a directory. */
+#define DEVICE_TREE_DEPTH 8
+
+static json_t *device_rules(json_t *spec)
+{
+	return array_at(object_at(object_at(spec, "linux"), "resources"), "devices");
+}
+
+/* The host's node st as ctr in the container (linux.devices), and a rule
+ * letting it be used with perms (linux.resources.devices). */
+static int add_device(json_t *spec, const char *ctr, const struct stat *st, const char *perms,
+		      c_err **err)
+{
+	json_t *devs = array_at(object_at(spec, "linux"), "devices"), *rules = device_rules(spec);
+	const char *type = S_ISBLK(st->st_mode) ? "b" : "c";
+	json_int_t major = major(st->st_rdev), minor = minor(st->st_rdev);
+
+	if (!devs || !rules ||
+	    json_array_append_new(devs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", ctr,
+						  "type", type, "major", major, "minor", minor,
+						  "fileMode", (json_int_t)(st->st_mode & 07777),
+						  "uid", (json_int_t)st->st_uid, "gid",
+						  (json_int_t)st->st_gid)) < 0 ||
+	    json_array_append_new(rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
+						   type, "major", major, "minor", minor, "access",
+						   perms)) < 0)
+		return oom(err);
+	return 0;
+}
+
+/* Every device node below the host's directory host, as the same names
+ * below ctr, but those docker and runc leave out: the console, and the
+ * ptys, shared memory and message queues a container has its own of. */
+static int add_device_tree(json_t *spec, const char *host, const char *ctr, const char *perms,
+			   int depth, c_err **err)
+{
+	static const char *const skipped[] = { "pts", "shm", "fd", "mqueue", ".lxc",
+					       ".lxd-mounts", ".udev", "console" };
+	DIR *d = opendir(host);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return c_err_sys(err, "read the devices of", host);
+	while (rc == 0 && (e = readdir(d))) {
+		_cleanup_free_ char *h = NULL, *c = NULL;
+		bool skip = e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, ".."));
+		struct stat st;
+
+		for (size_t i = 0; !skip && i < sizeof skipped / sizeof skipped[0]; i++)
+			skip = !strcmp(e->d_name, skipped[i]);
+		if (skip)
+			continue;
+		if (asprintf(&h, "%s/%s", host, e->d_name) < 0 ||
+		    asprintf(&c, "%s/%s", ctr, e->d_name) < 0) {
+			rc = oom(err);
+			break;
+		}
+		/* gone meanwhile, or a link: not a node of ours to add */
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+			rc = add_device(spec, c, &st, perms, err);
+		else if (S_ISDIR(st.st_mode) && depth > 0)
+			rc = add_device_tree(spec, h, c, perms, depth - 1, err);
+	}
+	closedir(d);
+	return rc;
+}
+
+static bool is_perms(const char *s)
+{
+	return *s && strlen(s) <= 3 && strspn(s, "rwm") == strlen(s);
+}
+
+/* --device HOST[:CONTAINER][:PERMS], as docker reads it: a node, or a
+ * directory of them. */
+static int add_device_option(json_t *spec, const char *arg, c_err **err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *parts[3] = { copy, NULL, NULL }, *colon;
+	const char *host, *ctr, *perms = "rwm";
+	struct stat st;
+	size_t n = 1;
+
+	if (!copy)
+		return oom(err);
+	while (n < 3 && (colon = strchr(parts[n - 1], ':'))) {
+		*colon = '\0';
+		parts[n++] = colon + 1;
+	}
+	host = ctr = parts[0];
+	if (n == 2 && is_perms(parts[1]))
+		perms = parts[1];
+	else if (n >= 2)
+		ctr = parts[1];
+	if (n == 3)
+		perms = parts[2];
+	if (strchr(perms, ':') || !is_perms(perms))
+		return c_err_new(err, C_EXIT_USAGE, 0,
+				 "--device \"%s\": permissions \"%s\": expected letters of rwm", arg,
+				 perms);
+	if (host[0] != '/' || ctr[0] != '/')
+		return c_err_new(err, C_EXIT_USAGE, 0,
+				 "--device \"%s\": expected HOST[:CONTAINER][:PERMS], absolute paths",
+				 arg);
+	if (stat(host, &st) < 0)
+		return c_err_sys(err, "--device", host);
+	if (S_ISDIR(st.st_mode))
+		return add_device_tree(spec, host, ctr, perms, DEVICE_TREE_DEPTH, err);
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		return c_err_new(err, C_EXIT_USAGE, 0, "--device %s: not a device node", host);
+	return add_device(spec, ctr, &st, perms, err);
+}
+
+static int set_devices(json_t *spec, const struct c_runopts *o, c_err **err)
+{
+	json_t *rules = device_rules(spec);
+
+	if (!rules)
+		return oom(err);
+	/* docker's --privileged: every device of the host, in /dev and usable */
+	if (o->privileged) {
+		if (json_array_append_new(rules, json_pack("{s:b, s:s}", "allow", 1, "access",
+							   "rwm")) < 0)
+			return oom(err);
+		if (add_device_tree(spec, "/dev", "/dev", "rwm", DEVICE_TREE_DEPTH, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < o->devices.n; i++)
+		if (add_device_option(spec, o->devices.v[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < o->device_cgroup_rules.n; i++) {
+		struct c_dev_rule r;
+
+		if (c_dev_rule_parse(o->device_cgroup_rules.v[i], true, "--device-cgroup-rule", &r,
+				     err) < 0)
+			return -1;
+		if (json_array_append_new(rules, c_dev_rule_to_json(&r)) < 0)
+			return oom(err);
+	}
+	return 0;
+}
+
 static int set_rlimits(json_t *process, const struct c_strv *ulimits, c_err **err)
 {
 	json_t *list = json_object_get(process, "rlimits");
@@ -505,7 +666,8 @@ int c_runopts_apply(json_t *spec, const struct c_runopts *o, c_err **err)
 		if (add_tmpfs(spec, o->tmpfs.v[i], err) < 0)
 			return -1;
 	if ((o->network && set_network(spec, o->network, err) < 0) ||
-	    set_resources(spec, o, err) < 0 || set_rlimits(process, &o->ulimits, err) < 0 ||
+	    set_resources(spec, o, err) < 0 || set_devices(spec, o, err) < 0 ||
+	    set_rlimits(process, &o->ulimits, err) < 0 ||
 	    set_security(spec, process, o, err) < 0)
 		return -1;
 	return 0;

@@ -32,7 +32,16 @@
  *   --cap-add, --cap-drop, --privileged
  *                        process.capabilities (--privileged: every
  *                        capability, no seccomp, no masked or read-only
- *                        paths, /sys writable)
+ *                        paths, /sys writable, and every device: the
+ *                        host's nodes below /dev in linux.devices and a
+ *                        rule allowing all, as docker gives them)
+ *   --device HOST[:CTR][:PERMS]
+ *                        the host's node HOST (a path it resolves to; a
+ *                        directory is every node below it) made at CTR
+ *                        (default HOST) in linux.devices, and an allow
+ *                        rule for it with PERMS (default rwm)
+ *   --device-cgroup-rule "TYPE MAJOR:MINOR ACCESS"
+ *                        an allow rule in linux.resources.devices
  *   --security-opt seccomp=FILE|unconfined, no-new-privileges[=true|false]
  * Sizes take docker's suffixes (b, k, m, g).  Bad values are usage errors
  * (C_EXIT_USAGE) naming the option.
@@ -58,6 +67,7 @@ struct c_runopts {
 	const char *memory, *memory_swap, *cpus, *cpu_shares, *cpuset_cpus, *pids_limit;
 	const char *volumes_dir; /* for named volumes */
 	struct c_strv env, volumes, tmpfs, ulimits, cap_add, cap_drop, security_opts;
+	struct c_strv devices, device_cgroup_rules;
 	bool tty, read_only, privileged;
 };
 

@@ -142,7 +142,7 @@ zlib_versions() {
 		run make -C "$REPO_ROOT" --no-print-directory BUILD="$TEST_TMP/build"
 	[ "$status" -ne 0 ] || { echo "$output"; return 1; }
 	expect_line "deps: no source of zlib downloads (tried ${versions[*]})"
-	[[ ${lines[-1]} == "make: *** ["*"/build/deps.mk] Error 1" ]] || { echo "$output"; return 1; }
+	[[ ${lines[-1]} == make*": *** ["*"/build/deps.mk] Error 1" ]] || { echo "$output"; return 1; }
 	[[ $output != *"No rule to make target"* ]] || { echo "$output"; return 1; }
 	[ ! -e "$TEST_TMP/build/deps.mk" ]
 	run find "$TEST_TMP/cache/zlib" -mindepth 1

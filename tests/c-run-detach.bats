@@ -15,16 +15,6 @@ setup_file() {
 	c_run_setup_file
 }
 
-setup() {
-	common_setup
-	require_root
-}
-
-teardown() {
-	c_run_teardown
-	common_teardown
-}
-
 attach_client() {
 	"$REPO_ROOT/tests/helpers/attach-client.py" "$STATE/$1" "${@:2}"
 }

@@ -19,16 +19,6 @@ setup_file() {
 	c_run_bundle_setup_file
 }
 
-setup() {
-	common_setup
-	require_root
-}
-
-teardown() {
-	c_run_teardown
-	common_teardown
-}
-
 # A running container ID (sleep 100) from a bundle in $TEST_TMP/ob.
 running() {
 	oci_bundle "$TEST_TMP/ob" sleep 100

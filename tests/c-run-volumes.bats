@@ -72,11 +72,6 @@ setup_file() {
 	export IMAGE_TREE MANY_TREE
 }
 
-setup() {
-	common_setup
-	require_root
-}
-
 # The volume NAME's directory on the host.
 vdata() {
 	echo "$C_ROOT/volumes/$1/_data"

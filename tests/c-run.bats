@@ -24,16 +24,6 @@ setup_file() {
 	fi
 }
 
-setup() {
-	common_setup
-	require_root
-}
-
-teardown() {
-	c_run_teardown
-	common_teardown
-}
-
 # The test init in the bundle (for mem, fork-bomb-lite, signals, reap).
 need_test_init() {
 	require_test_init

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# c-run on a pure cgroup v2 host.  This machine's cgroups are hybrid (v1
-# controllers), so the checks run in a VM: qemu (plain emulation) boots
+# c-run on a pure cgroup v2 host: limits, the container's cgroup, and the
+# device rules that a BPF program enforces there.  This machine's cgroups are
+# hybrid (v1 controllers), so the checks run in a VM: qemu (plain emulation) boots
 # Debian's kernel with an initramfs made here (tests/vm/): busybox, the
 # static programs of this build, the busybox fixture as an OCI bundle and
 # tests/vm/checks.sh, which prints TAP on the serial console; its init
@@ -30,10 +31,15 @@ setup_file() {
 		VM_SKIP="no kernel for the VM: $(tail -n 1 "$BATS_FILE_TMPDIR/kernel.err")"
 		return 0
 	fi
-	# the busybox fixture, unpacked as c-run.bats has it
+	# the busybox fixture, unpacked as c-run.bats has it, with a layer of
+	# device nodes on top (one of them /dev/loop0's, 7:0, the VM's disk)
 	c_run_setup_file
 	"$BIN_DIR/c-unpack" --copy bb "$BATS_FILE_TMPDIR/bundle" >/dev/null
-	"$REPO_ROOT/tests/vm/initramfs.sh" "$BATS_FILE_TMPDIR/initramfs" "$BATS_FILE_TMPDIR/bundle"
+	fixture_device_nodes_image "$BATS_FILE_TMPDIR/nodes" 0 >/dev/null
+	"$BIN_DIR/c-unpack" --layer "$(oci_layer_blob "$BATS_FILE_TMPDIR/nodes" 0)" \
+		"$BATS_FILE_TMPDIR/bundle/rootfs" >/dev/null
+	VM_MODULES=$(dirname "$kernel")/modules \
+		"$REPO_ROOT/tests/vm/initramfs.sh" "$BATS_FILE_TMPDIR/initramfs" "$BATS_FILE_TMPDIR/bundle"
 	local t0=$SECONDS rc=0
 	"$REPO_ROOT/tests/vm/boot.sh" "$kernel" "$BATS_FILE_TMPDIR/initramfs" \
 		>"$BATS_FILE_TMPDIR/console.raw" 2>&1 || rc=$?
@@ -186,6 +192,46 @@ vm_check() {
 }
 
 @test "in a container, whose cgroup namespace's root holds processes, a container without limits runs" {
+	vm_check
+}
+
+@test "a default container cannot read or write a host disk through a node it makes" {
+	vm_check
+}
+
+@test "a default container cannot open /dev/mem or the host's loop-control" {
+	vm_check
+}
+
+@test "device nodes an image's layer carries cannot be opened" {
+	vm_check
+}
+
+@test "the standard nodes work, and mknod of null (c 1 3) still gives a working null" {
+	vm_check
+}
+
+@test "--device gives exactly that device, with its permissions" {
+	vm_check
+}
+
+@test "--device-cgroup-rule allows the devices it names" {
+	vm_check
+}
+
+@test "--privileged: every host device is in /dev and opens" {
+	vm_check
+}
+
+@test "OCI: linux.resources.devices rules apply in order" {
+	vm_check
+}
+
+@test "a process exec'd into a container meets its device rules" {
+	vm_check
+}
+
+@test "where bpf(2) is refused, a container is refused too, unless its rules allow every device" {
 	vm_check
 }
 

@@ -7,6 +7,9 @@
 #   c_run_bundle_setup_file ... and $BUNDLE, a copy-mode unpack of bb, and
 #                           $SFX, a suffix for OCI container ids
 #   c_run_teardown          delete every container left, for teardown
+#   setup, teardown         as root only; common's, and every container left
+#                           deleted after each test (a suite may define its
+#                           own after loading this file)
 #   crun ARGS...            c-run under bats' run (--separate-stderr)
 #   cr ARGS...              c-run plainly
 #   expect_error_line W...  $stderr is one "c-run: " line naming every W
@@ -44,6 +47,16 @@ c_run_teardown() {
 	for id in $("$BIN_DIR/c-run" --root "$STATE" list -q 2>/dev/null); do
 		"$BIN_DIR/c-run" --root "$STATE" delete --force "$id" >/dev/null 2>&1 || true
 	done
+}
+
+setup() {
+	common_setup
+	require_root
+}
+
+teardown() {
+	c_run_teardown
+	common_teardown
 }
 
 crun() {

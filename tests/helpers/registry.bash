@@ -74,6 +74,10 @@
 #     Build the image into the OCI layout DIR (made, or added to) with
 #     tests/fixtures/mkimage.py and print its manifest (or index) digest.
 #     The same inputs always give the same digest.
+# fixture_device_nodes_image DIR MINOR
+#     One layer: /nodes/disk (block 7:MINOR) and /nodes/mem (char 1:1).
+# oci_layer_blob DIR N
+#     The path of layer N (from 0) of the image DIR's index.json names first.
 #
 # fixture_tree DIR
 #     The listing of a tree (mkimage.py --tree; format in its --help).
@@ -471,6 +475,35 @@ fixture_test_init_image() {
     ]}
   ]
 }
+EOF
+}
+
+# fixture_device_nodes_image DIR MINOR: one layer of device nodes, for the
+# checks that a container cannot open what its image carries: /nodes/disk
+# (block 7:MINOR, a loop device) and /nodes/mem (char 1:1).
+fixture_device_nodes_image() {
+	local dir=$1 minor=$2
+	_fixture_build "$dir" latest <<EOF
+{
+  "config": {"Cmd": ["sh"]},
+  "layers": [{"entries": [
+    {"path": "nodes", "type": "dir"},
+    {"path": "nodes/disk", "type": "block", "major": 7, "minor": $minor, "mode": "0600"},
+    {"path": "nodes/mem", "type": "char", "major": 1, "minor": 1, "mode": "0600"}
+  ]}]
+}
+EOF
+}
+
+# oci_layer_blob DIR N: the path of layer N (from 0) of the image that the OCI
+# layout DIR's index.json names first.
+oci_layer_blob() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+d, n = sys.argv[1], int(sys.argv[2])
+blob = lambda digest: d + "/blobs/sha256/" + digest.split(":")[1]
+m = json.load(open(blob(json.load(open(d + "/index.json"))["manifests"][0]["digest"])))
+print(blob(m["layers"][n]["digest"]))
 EOF
 }
 

@@ -566,8 +566,8 @@ static void inside_userns(void)
 	check(fd >= 0 && write(fd, "x", 1) == 1, "user namespace: /dev/null is writable");
 	if (fd >= 0)
 		close(fd);
-	check(stat("/dev/kvm", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(10, 232),
-	      "user namespace: linux.devices bound from the host too (/dev/kvm)");
+	check(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 7),
+	      "user namespace: linux.devices bound from the host too (/dev/full)");
 	check(create_errno("/mnt/locked/x") == EROFS,
 	      "user namespace: ro bind of a nosuid,nodev,noexec mount is read-only");
 	check(statvfs("/mnt/locked", &sv) == 0 && (sv.f_flag & ST_NOSUID) &&
@@ -1019,8 +1019,8 @@ static void test_variants(void)
 	i++; /* no_pivot */
 	no_cgroupns(runs[i].config);
 	json_object_set_new(json_object_get(runs[i].config, "linux"), "devices",
-			    json_pack("[{s:s,s:s,s:i,s:i}]", "path", "/dev/kvm", "type", "c",
-				      "major", 10, "minor", 232));
+			    json_pack("[{s:s,s:s,s:i,s:i}]", "path", "/dev/full", "type", "c",
+				      "major", 1, "minor", 7));
 	add_mount(runs[i++].config, "/mnt/locked", NULL, at("locked"), locked);
 	add_mount(runs[i].config, "/mnt/rro", NULL, at("rec"), rro);
 	add_mount(runs[i++].config, "/mnt/ro", NULL, at("rec"), ro);

@@ -122,7 +122,8 @@ one_container() { [ "$(cr list -q | wc -l)" = 1 ]; }
 # oci_bundle DIR CGROUPS-PATH ARGS-JSON [EDIT...]: an OCI bundle at DIR whose
 # rootfs is $B's, with linux.cgroupsPath CGROUPS-PATH ("" for none),
 # process.args ARGS-JSON, DIR/out bound at /out, and EDITs: nocgroupns (no
-# cgroup namespace), pids=N (linux.resources.pids.limit).  config.json is
+# cgroup namespace), pids=N (linux.resources.pids.limit), devices=JSON
+# (linux.resources.devices, JSON with no "|").  config.json is
 # edited with sed: c-unpack writes it on one line, "args":["sh"] first.
 oci_bundle() {
 	_dir=$1 _cg=$2 _args=$3
@@ -138,6 +139,7 @@ oci_bundle() {
 			case $_e in
 			nocgroupns) echo 's|,{"type":"cgroup"}||' ;;
 			pids=*) echo "s|\"linux\":{|&\"resources\":{\"pids\":{\"limit\":${_e#pids=}}},|" ;;
+			devices=*) echo "s|\"linux\":{|&\"resources\":{\"devices\":${_e#devices=}},|" ;;
 			esac
 		done
 	} >"$_dir/edit.sed"
@@ -492,6 +494,125 @@ t_in_container() {
 	expect_error_line /sys/fs/cgroup/cgroup.subtree_control busy
 }
 
+# ---- devices: v2 has no devices controller, c-run's BPF program decides --------
+#
+# The host's disk is a loop device over a file holding a secret, /dev/loop0
+# (7:0), made by the first of these checks; the bundle's rootfs carries
+# /nodes/disk (7:0) and /nodes/mem (1:1) from an image layer
+# (tests/cgroup-v2.bats).  The rootfs is shared: commands remove the nodes
+# they make first.
+
+SECRET=HOSTSECRET-on-the-host-disk
+
+# stderr names PATH as refused by the kernel
+refused() {
+	case $stderr in *"$1: Operation not permitted"*) ;; *) fail "$1 not refused: status $status, stdout [$output], stderr [$stderr]" ;; esac
+}
+
+t_dev_host_disk() {
+	printf '%s\n' "$SECRET" >/tmp/disk.img && dd if=/dev/zero bs=1k count=1023 >>/tmp/disk.img 2>/dev/null &&
+		losetup /dev/loop0 /tmp/disk.img || fail "no loop device /dev/loop0" || return 1
+	expect_eq "$(head -c ${#SECRET} /dev/loop0)" "$SECRET" "the host reads its disk" || return 1
+	run cr --rm "$B" sh -c 'rm -f /tmp/l; mknod /tmp/l b 7 0 && echo made && head -c 10 /tmp/l'
+	[ "$status" -ne 0 ] || fail "the container read the host's disk: $output" || return 1
+	expect_output made || return 1
+	refused /tmp/l || return 1
+	run cr --rm "$B" sh -c 'rm -f /tmp/l; mknod /tmp/l b 7 0 && echo overwritten > /tmp/l'
+	[ "$status" -ne 0 ] || fail "the container wrote the host's disk" || return 1
+	refused /tmp/l || return 1
+	expect_eq "$(head -c ${#SECRET} /dev/loop0)" "$SECRET" "the disk after"
+}
+
+# /dev/mem needs CAP_SYS_RAWIO as well, which a default container lacks;
+# /dev/loop-control needs nothing but the device rules (it would let the
+# container add and remove the host's loop devices)
+t_dev_mem() {
+	run cr --rm "$B" sh -c 'rm -f /tmp/mem /tmp/lc; mknod /tmp/mem c 1 1 && mknod /tmp/lc c 10 237 && echo made && head -c 1 /tmp/mem; head -c 1 /tmp/lc'
+	expect_output made || return 1
+	refused /tmp/mem && refused /tmp/lc
+}
+
+t_dev_layer_nodes() {
+	[ -b "$B/rootfs/nodes/disk" ] && [ -c "$B/rootfs/nodes/mem" ] || fail "no nodes in the bundle: $(ls -l "$B/rootfs/nodes")" || return 1
+	run cr --rm "$B" sh -c 'head -c 10 /nodes/disk; head -c 1 /nodes/mem'
+	expect_output "" || return 1
+	refused /nodes/disk && refused /nodes/mem
+}
+
+t_dev_standard() {
+	run cr --rm "$B" sh -c 'echo x > /dev/null && head -c 2 /dev/zero | od -An -tx1 && head -c 1 /dev/urandom > /dev/full; rm -f /tmp/n; mknod /tmp/n c 1 3 && echo y > /tmp/n && cat /tmp/n && echo ok'
+	expect_status 0 || return 1
+	expect_output "$(printf ' 00 00\nok')"
+}
+
+t_dev_device() {
+	run cr --rm --device /dev/loop0 "$B" head -c ${#SECRET} /dev/loop0
+	expect_status 0 || return 1
+	expect_output "$SECRET" || return 1
+	run cr --rm --device /dev/loop0:/dev/xvdc:r "$B" sh -c "head -c ${#SECRET} /dev/xvdc && echo && echo x > /dev/xvdc"
+	[ "$status" -ne 0 ] || fail "wrote through a read-only --device" || return 1
+	expect_output "$SECRET" || return 1
+	refused /dev/xvdc || return 1
+	run cr --rm --device /dev/loop0 "$B" sh -c 'rm -f /tmp/o; mknod /tmp/o b 7 1 && head -c 1 /tmp/o'
+	refused /tmp/o
+}
+
+t_dev_rule() {
+	run cr --rm --device-cgroup-rule 'b 7:0 r' "$B" sh -c "rm -f /tmp/l; mknod /tmp/l b 7 0 && head -c ${#SECRET} /tmp/l"
+	expect_status 0 || return 1
+	expect_output "$SECRET"
+}
+
+t_dev_privileged() {
+	run cr --rm --privileged "$B" sh -c "head -c ${#SECRET} /dev/loop0 && echo && head -c ${#SECRET} /nodes/disk && echo && head -c 1 /dev/loop-control"
+	[ "$status" -ne 0 ] || fail "read loop-control" || return 1
+	expect_output "$(printf '%s\n%s' "$SECRET" "$SECRET")" || return 1
+	# opened, then a read refused by its driver, not by the device rules
+	case $stderr in *"Operation not permitted"*) fail "refused: $stderr" ;; *loop-control*) ;; *) fail "stderr: $stderr" ;; esac
+}
+
+t_dev_oci_order() {
+	oci_bundle /tmp/ob-dev1 "" '["sh","-c","rm -f /tmp/l; mknod /tmp/l b 7 0; head -c 27 /tmp/l; echo; echo x > /tmp/l"]' \
+		'devices=[{"allow":false,"access":"rwm"},{"allow":true,"type":"b","major":7,"minor":0,"access":"rwm"},{"allow":false,"type":"b","major":7,"minor":0,"access":"w"}]' || return 1
+	run cr run --bundle /tmp/ob-dev1 dev1
+	[ "$status" -ne 0 ] || fail "wrote: deny w came last" || return 1
+	expect_output "$SECRET" || return 1
+	refused /tmp/l || return 1
+	oci_bundle /tmp/ob-dev2 "" '["sh","-c","rm -f /tmp/l; mknod /tmp/l b 7 0 && head -c 27 /tmp/l && cat /tmp/l > /tmp/l && echo rw"]' \
+		'devices=[{"allow":false,"access":"rwm"},{"allow":false,"type":"b","major":7,"minor":0,"access":"w"},{"allow":true,"type":"b","major":7,"minor":0,"access":"rwm"}]' || return 1
+	run cr run --bundle /tmp/ob-dev2 dev2
+	expect_status 0 || return 1
+	expect_output "${SECRET}rw"
+}
+
+t_dev_exec() {
+	run cr -d --name dx --device /dev/loop0:/dev/given:r "$B" sleep 100
+	expect_status 0 || return 1
+	wait_until 10 is_status dx running || return 1
+	run c-attach --root "$STATE" --exec dx sh -c "head -c ${#SECRET} /dev/given && echo && rm -f /tmp/m && mknod /tmp/m c 1 1 && head -c 1 /tmp/m"
+	expect_output "$SECRET" || return 1
+	refused /tmp/m || return 1
+	run cr exec dx sh -c 'echo x > /dev/given'
+	refused /dev/given || return 1
+	run cr rm -f dx
+	expect_status 0
+}
+
+# Where the kernel will not take the program (here: bpf(2) refused by the
+# seccomp filter of the container c-run runs in), the container is refused,
+# unless its rules allow every device anyway.
+t_dev_no_bpf() {
+	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["bpf"],"action":"SCMP_ACT_ERRNO"}]}' >/tmp/nobpf.json
+	run cr --rm --cap-add ALL --security-opt seccomp=/tmp/nobpf.json -v /bin/c-run:/c-run -v "$B:$B" "$B" sh -c '
+		mount -o remount,rw /sys/fs/cgroup || exit 1
+		mkdir /sys/fs/cgroup/init && echo 1 >/sys/fs/cgroup/init/cgroup.procs || exit 1
+		/c-run --root /tmp/st --rm '"$B"' echo ran; echo "status $?"
+		/c-run --root /tmp/st --rm --privileged '"$B"' echo ran; echo "status $?"'
+	expect_status 0 || return 1
+	expect_output "$(printf 'status 125\nran\nstatus 0')" || return 1
+	expect_error_line "apply linux.resources.devices: load the BPF device program for /sys/fs/cgroup/c-tools/" "Operation not permitted"
+}
+
 # (parents such as /c-tools may stay: they are shared)
 t_nothing_left() {
 	[ -z "$(cr list -q)" ] || fail "containers left: $(cr list)" || return 1
@@ -557,5 +678,15 @@ check t_exec "c-attach --exec runs in the detached container's cgroup"
 check t_parallel "5 containers in parallel all succeed and leave no cgroup"
 check t_from_child_cgroup "run from a child cgroup: /c-tools/ID still works; a limit on a relative cgroupsPath is EBUSY"
 check t_in_container "in a container, whose cgroup namespace's root holds processes, a container without limits runs"
+check t_dev_host_disk "a default container cannot read or write a host disk through a node it makes"
+check t_dev_mem "a default container cannot open /dev/mem or the host's loop-control"
+check t_dev_layer_nodes "device nodes an image's layer carries cannot be opened"
+check t_dev_standard "the standard nodes work, and mknod of null (c 1 3) still gives a working null"
+check t_dev_device "--device gives exactly that device, with its permissions"
+check t_dev_rule "--device-cgroup-rule allows the devices it names"
+check t_dev_privileged "--privileged: every host device is in /dev and opens"
+check t_dev_oci_order "OCI: linux.resources.devices rules apply in order"
+check t_dev_exec "a process exec'd into a container meets its device rules"
+check t_dev_no_bpf "where bpf(2) is refused, a container is refused too, unless its rules allow every device"
 check t_nothing_left "no container and no cgroup is left at the end"
 echo "1..$n"

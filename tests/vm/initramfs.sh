@@ -14,6 +14,8 @@
 #                        `c-unpack --copy` makes it), with $TEST_INIT
 #                        (default build/musl/tests/c-test-init) as
 #                        /c-test-init in its rootfs
+#   /lib/modules/*.ko    the kernel modules in $VM_MODULES (a directory;
+#                        none when unset), which the init loads
 # every file owned by root.  The archive is made with busybox's cpio, so no
 # other cpio is needed.
 set -eu
@@ -49,6 +51,10 @@ for p in "$bin"/c-*; do
 	cp "$p" "$stage/bin/"
 done
 cp "$here/checks.sh" "$stage/vm/checks.sh"
+if [ -n "${VM_MODULES:-}" ]; then
+	mkdir -p "$stage/lib/modules"
+	cp "$VM_MODULES"/*.ko "$stage/lib/modules/" || die "no modules in $VM_MODULES"
+fi
 cp -a "$bundle" "$stage/vm/bundle"
 cp "$test_init" "$stage/vm/bundle/rootfs/c-test-init"
 chmod 755 "$stage/init" "$stage/bin"/* "$stage/vm/bundle/rootfs/c-test-init"

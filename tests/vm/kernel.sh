@@ -8,8 +8,9 @@
 # The kernel is the one Debian's linux-image-amd64 depends on today,
 # downloaded with `apt-get download` (no install, no root needed) and cached
 # in $VM_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/c-tools/vm) as
-# <package>_<version>/vmlinux, with its config beside it.  Only the kernel
-# image is kept: the VM needs no module.  qemu boots the ELF vmlinux directly
+# <package>_<version>/vmlinux, with its config beside it and the modules the
+# checks load (modules/*.ko: loop, for a block device of the test's own).
+# qemu boots the ELF vmlinux directly
 # (its PVH entry), which skips the BIOS and the decompression under
 # emulation, so the bzImage's payload is unpacked here once.
 #
@@ -51,7 +52,15 @@ pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
 [ -n "$ver" ] || fallback "apt knows no version of $pkg"
 dir=$cache/${pkg}_$ver
-if [ -s "$dir/vmlinux" ]; then
+# The modules the checks load, by their path below lib/modules/VERSION/kernel.
+modules="drivers/block/loop.ko"
+complete() {
+	[ -s "$dir/vmlinux" ] || return 1
+	for m in $modules; do
+		[ -s "$dir/modules/$(basename "$m")" ] || return 1
+	done
+}
+if complete; then
 	echo "$dir/vmlinux"
 	exit 0
 fi
@@ -59,7 +68,7 @@ fi
 # One download at a time; a second caller finds it done.
 exec 9>"$cache/.lock"
 flock 9
-if [ -s "$dir/vmlinux" ]; then
+if complete; then
 	echo "$dir/vmlinux"
 	exit 0
 fi
@@ -73,8 +82,13 @@ if ! (cd "$work" && apt-get download -q "$pkg=$ver" >download.log 2>&1); then
 fi
 deb=$(ls "$work"/*.deb)
 mkdir "$work/x"
-dpkg-deb --fsys-tarfile "$deb" | (cd "$work/x" && tar -x --wildcards './boot/*') ||
-	die "$deb: cannot unpack ./boot"
+wanted=./boot/*
+for m in $modules; do
+	wanted="$wanted ./lib/modules/*/kernel/$m"
+done
+# shellcheck disable=SC2086 # the patterns are words for tar
+dpkg-deb --fsys-tarfile "$deb" | (cd "$work/x" && tar -x --wildcards $wanted) ||
+	die "$deb: cannot unpack ./boot and the modules"
 img=$(ls "$work"/x/boot/vmlinuz-*)
 
 # The bzImage's payload (Linux boot protocol): the protected-mode code starts
@@ -95,7 +109,10 @@ payload | unpack >"$work/vmlinux" 2>/dev/null || [ -s "$work/vmlinux" ] ||
 	die "$img: cannot unpack the payload"
 [ "$(od -An -c -N 4 "$work/vmlinux" | tr -d ' ')" = 177ELF ] || die "$img: the payload is no ELF"
 
-mkdir -p "$dir"
+mkdir -p "$dir/modules"
 cp "$work"/x/boot/config-* "$dir/" 2>/dev/null || true
+for m in $modules; do
+	cp "$work"/x/lib/modules/*/kernel/"$m" "$dir/modules/" || die "$deb: no $m"
+done
 mv "$work/vmlinux" "$dir/vmlinux"
 echo "$dir/vmlinux"
