@@ -1033,8 +1033,14 @@ static json_t *run_spec(struct run_args *a, const char *id, char **bundle, c_err
 	json_t *spec;
 	int rc;
 
+	/* a path to a directory is a bundle; anything else names an image */
 	snprintf(cfg, sizeof cfg, "%s/config.json", a->target);
-	if (strchr(a->target, '/') && stat(cfg, &st) == 0) {
+	if (strchr(a->target, '/') && stat(a->target, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (stat(cfg, &st) < 0) {
+			c_err_new(err, C_EXIT_NOTFOUND, errno, "bundle %s: not a bundle: %s",
+				  a->target, cfg);
+			return NULL;
+		}
 		*bundle = realpath(a->target, NULL);
 		return *bundle ? load_spec(*bundle, err) : (c_err_sys(err, "bundle", a->target), NULL);
 	}
@@ -1066,6 +1072,7 @@ static int docker_run(int argc, char **argv, c_err **err)
 	_cleanup_free_ char *bundle = NULL, *id = new_id(), *store_root = c_store_default_root();
 	_cleanup_free_ char *volumes = NULL;
 	_cleanup_json_ json_t *spec = NULL;
+	_cleanup_close_ int devnull = -1;
 	struct c_run l = { .root = state_root, .pty = -1,
 			  .so = { .stdio = { -1, -1, -1 } } };
 	bool handed_off = false;
@@ -1075,6 +1082,9 @@ static int docker_run(int argc, char **argv, c_err **err)
 	parse_run(argc, argv, &a);
 	if (!id || !store_root || asprintf(&volumes, "%s/volumes", store_root) < 0)
 		return c_err_sys(err, "allocate", "container");
+	/* the state root, made 0700 on a first run, as podman's storage */
+	if (c_mkdir_p(store_root, 0700, err) < 0)
+		return -1;
 	a.o.volumes_dir = volumes;
 	spec = run_spec(&a, id, &bundle, err);
 	if (!spec || c_runopts_apply(spec, &a.o, err) < 0)
@@ -1111,6 +1121,13 @@ static int docker_run(int argc, char **argv, c_err **err)
 		goto out;
 	}
 	l.rm = a.rm;
+	/* docker's: without -i the container reads nothing of ours */
+	if (!a.so.stdin_open && !a.o.tty &&
+	    (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		c_err_sys(err, "open", "/dev/null");
+		goto out;
+	}
+	l.so.stdio[0] = devnull;
 	if (c_run_launch(&l, err) < 0)
 		goto out;
 	a.so.pty = l.pty;

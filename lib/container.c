@@ -26,6 +26,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "json.h"
+#include "netif.h"
 #include "rlimit.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -65,6 +66,7 @@ struct c_container {
 	bool new_cgroup_ns; /* unshared once in the cgroup */
 	int join_fd[NNS];  /* namespaces joined by path, -1 otherwise */
 	pid_t netns_pid;   /* the helper making the network namespace; 0: none */
+	bool loopback_up;  /* the helper brings up its lo (C_SPEC_LOOPBACK_ANNOTATION) */
 	int netns_sock;    /* where it sends it, -1 when there is none */
 	char **argv, **env;
 	const char *cwd, *hostname, *domainname;
@@ -198,9 +200,10 @@ static char **string_array(json_t *arr, const char *where, bool required, c_err 
 
 /* A new network namespace takes most of a millisecond (the loopback
  * device, the per-namespace sysctls): a helper process, moved to another
- * CPU at once, makes it while c-run prepares the rest and the container's
- * process makes its other namespaces and takes it from the helper ('N' and
- * its fd, or 'E' with the errno). */
+ * CPU at once, makes it (and brings its lo up, where asked) while c-run
+ * prepares the rest and the container's process makes its other namespaces
+ * and takes it from the helper ('N' and its fd, or 'E' with the errno and
+ * what failed). */
 static int netns_start(struct c_container *c, c_err **err)
 {
 	cpu_set_t mine, others;
@@ -218,13 +221,21 @@ static int netns_start(struct c_container *c, c_err **err)
 	}
 	if (c->netns_pid == 0) {
 		struct msg m = { 'N', 0, "" };
+		c_err *e = NULL;
 		int fd = -1;
 
 		if (away)
 			sched_setaffinity(0, sizeof others, &others);
-		if (unshare(CLONE_NEWNET) < 0 ||
-		    (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-			m = (struct msg){ 'E', errno, "" };
+		if (unshare(CLONE_NEWNET) < 0)
+			c_err_sys(&e, "unshare", "network namespace");
+		else if (c->loopback_up && c_netif_up("lo", &e) == 0)
+			c_err_free(&e);
+		if (!e && (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+			c_err_sys(&e, "open", "/proc/self/ns/net");
+		if (e) {
+			m = (struct msg){ 'E', e->errnum, "" };
+			snprintf(m.line, sizeof m.line, "%s", e->msg);
+		}
 		send_msg(sv[1], &m, &fd, fd >= 0);
 		_exit(0);
 	}
@@ -234,6 +245,13 @@ static int netns_start(struct c_container *c, c_err **err)
 	if (away)
 		sched_setaffinity(c->netns_pid, sizeof others, &others);
 	return 0;
+}
+
+static bool annotation_is(json_t *spec, const char *key, const char *value)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(spec, "annotations"), key));
+
+	return v && !strcmp(v, value);
 }
 
 static int prepare_namespaces(struct c_container *c, c_err **err)
@@ -269,6 +287,7 @@ static int prepare_namespaces(struct c_container *c, c_err **err)
 	if (!(c->clone_flags & CLONE_NEWNS) && c->join_fd[2] < 0)
 		return c_err_new(err, C_EXIT_DATA, 0,
 				 "field linux.namespaces: a mount namespace is required");
+	c->loopback_up = annotation_is(c->spec, C_SPEC_LOOPBACK_ANNOTATION, "up");
 	return (c->clone_flags & CLONE_NEWNET) ? netns_start(c, err) : 0;
 }
 
@@ -733,7 +752,7 @@ static int join_netns(void *arg, c_err **err)
 		if (nfds)
 			close(fd);
 		return c_err_new(err, C_EXIT_FAIL, n < 0 ? errno : m.kind == 'E' ? m.status : EPIPE,
-				 "unshare: network namespace");
+				 "%s", m.kind == 'E' ? m.line : "unshare: network namespace");
 	}
 	rc = setns(fd, CLONE_NEWNET);
 	close(fd);

@@ -233,3 +233,33 @@ void c_remove_tree(const char *path)
 {
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int c_mkdir_p(const char *path, mode_t mode, c_err **err)
+{
+	_cleanup_free_ char *p = strdup(path);
+	struct stat st;
+	char *q;
+
+	if (!p)
+		return c_err_sys(err, "create directory", path);
+	for (q = p + 1;; q++) {
+		bool last = *q == '\0' || (*q == '/' && q[strspn(q, "/")] == '\0');
+		char c = *q;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*q = '\0';
+		if (mkdir(p, last ? 0700 : 0755) == 0) {
+			/* the mode as given, whatever the umask */
+			if (last && chmod(p, mode) < 0)
+				return c_err_sys(err, "chmod", p);
+		} else if (errno != EEXIST || stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			if (errno == EEXIST)
+				errno = ENOTDIR;
+			return c_err_sys(err, "create directory", p);
+		}
+		if (last)
+			return 0;
+		*q = c;
+	}
+}

@@ -48,6 +48,13 @@ int c_commit_temp_at(int dirfd, int fd, const char *tmpname, const char *name, c
 /* fsync a directory so that a rename or create in it is durable. */
 int c_fsync_dir_at(int dirfd, const char *path, c_err **err);
 
+/* mkdir -p: the missing parents of path 0755 (less the umask, as mkdir(2)
+ * makes them), path itself mode (as given, not masked by the umask, when
+ * this call makes it).  An existing directory is
+ * fine, anything else in the way is ENOTDIR; errors name the directory
+ * that could not be made. */
+int c_mkdir_p(const char *path, mode_t mode, c_err **err);
+
 /* rm -rf of a temp tree of our own, symlinks not followed; best effort:
  * what cannot be removed stays for the user to see. */
 void c_remove_tree(const char *path);

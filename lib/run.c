@@ -43,18 +43,15 @@ char *c_run_data_dir(const char *id)
 
 /* The overlay's upper and work dirs, beside whatever else c-run keeps for
  * the container on disk. */
-/* $C_ROOT/containers/ID, and $C_ROOT/containers, when missing. */
+/* $C_ROOT/containers/ID, and whatever of the path is missing. */
 int c_run_make_data_dir(const char *data, c_err **err)
 {
-	_cleanup_free_ char *parent = strdup(data);
+	_cleanup_free_ char *root = c_store_default_root();
 
-	if (!parent)
-		return c_err_sys(err, "allocate", data);
-	*strrchr(parent, '/') = '\0';
-	if ((mkdir(parent, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(data, 0700) < 0 && errno != EEXIST))
-		return c_err_sys(err, "mkdir", data);
-	return 0;
+	/* the state root first, 0700 as c_store_open() makes it */
+	if (root && c_mkdir_p(root, 0700, err) < 0)
+		return -1;
+	return c_mkdir_p(data, 0700, err);
 }
 
 /* The overlay's upper and work dirs, beside whatever else c-run keeps for

@@ -12,9 +12,11 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "devices.h"
+#include "file.h"
 #include "json.h"
 #include "rlimit.h"
 #include "rootfs.h"
+#include "spec.h"
 #include "state.h"
 
 void c_strv_push(struct c_strv *sv, const char *s)
@@ -111,6 +113,21 @@ static int set_args(json_t *process, const struct c_runopts *o, c_err **err)
 }
 
 /* -e K=V replaces K; -e K takes K from our environment, or drops it. */
+/* The index of NAME=... (name is klen bytes) in an env list, or its size. */
+static size_t env_index(json_t *list, const char *name, size_t klen)
+{
+	json_t *v;
+	size_t j;
+
+	json_array_foreach(list, j, v) {
+		const char *s = json_string_value(v);
+
+		if (s && !strncmp(s, name, klen) && s[klen] == '=')
+			break;
+	}
+	return j;
+}
+
 int c_runopts_set_env(json_t *process, const struct c_strv *env, c_err **err)
 {
 	json_t *list = json_object_get(process, "env");
@@ -124,7 +141,6 @@ int c_runopts_set_env(json_t *process, const struct c_strv *env, c_err **err)
 		const char *e = env->v[i], *eq = strchr(e, '=');
 		size_t klen = eq ? (size_t)(eq - e) : strlen(e);
 		_cleanup_free_ char *kv = NULL;
-		json_t *v;
 		size_t j;
 
 		if (klen == 0)
@@ -140,12 +156,7 @@ int c_runopts_set_env(json_t *process, const struct c_strv *env, c_err **err)
 			}
 			e = kv;
 		}
-		json_array_foreach(list, j, v) {
-			const char *s = json_string_value(v);
-
-			if (s && !strncmp(s, e, klen) && s[klen] == '=')
-				break;
-		}
+		j = env_index(list, e, klen);
 		if (j < json_array_size(list))
 			json_array_set_new(list, j, json_string(e));
 		else
@@ -210,10 +221,9 @@ static char *volume_dir(const char *volumes, const char *name, c_err **err)
 		oom(err);
 		return NULL;
 	}
-	if ((mkdir(volumes, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(top, 0755) < 0 && errno != EEXIST) ||
-	    (mkdir(data, 0755) < 0 && errno != EEXIST)) {
-		c_err_sys(err, "volume", data);
+	/* the volumes' directory 0700, as docker keeps it */
+	if (c_mkdir_p(volumes, 0700, err) < 0 || c_mkdir_p(data, 0755, err) < 0) {
+		c_err_wrap(err, "volume %s", name);
 		free(data);
 		return NULL;
 	}
@@ -223,24 +233,7 @@ static char *volume_dir(const char *volumes, const char *name, c_err **err)
 /* mkdir -p of a missing host directory, 0755 as docker makes it. */
 static int make_host_dir(const char *path, c_err **err)
 {
-	_cleanup_free_ char *dir = strdup(path);
-	struct stat st;
-
-	if (!dir)
-		return oom(err);
-	for (char *slash = strchr(dir + 1, '/');; slash = strchr(slash + 1, '/')) {
-		if (slash)
-			*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && (errno != EEXIST || stat(dir, &st) < 0 ||
-					     !S_ISDIR(st.st_mode))) {
-			if (errno == EEXIST)
-				errno = ENOTDIR;
-			return c_err_sys(err, "create the volume's host directory", dir);
-		}
-		if (!slash)
-			return 0;
-		*slash = '/';
-	}
+	return c_mkdir_p(path, 0755, err) < 0 ? c_err_wrap(err, "the volume's host directory") : 0;
 }
 
 /* docker's third field: ro, rw, nocopy, comma-separated. */
@@ -326,16 +319,28 @@ static int add_tmpfs(json_t *spec, const char *arg, c_err **err)
 	return add_mount(spec, copy, "tmpfs", "tmpfs", list, err);
 }
 
+/* --network: none (a network namespace of its own, its lo up as docker
+ * has it), host (none of its own), ns:PATH (that one joined, left as it
+ * is).  What c-run cannot give yet is refused by name. */
 static int set_network(json_t *spec, const char *network, c_err **err)
 {
 	json_t *list = json_object_get(json_object_get(spec, "linux"), "namespaces"), *ns;
+	json_t *annotations = object_at(spec, "annotations");
 	size_t i;
 
 	json_array_foreach(list, i, ns)
 		if (!strcmp(json_string_value(json_object_get(ns, "type")) ?: "", "network"))
 			break;
-	if (!strcmp(network, "none") || !strcmp(network, "bridge"))
+	if (!annotations)
+		return oom(err);
+	if (!strcmp(network, "none")) {
+		if (i == json_array_size(list))
+			json_array_append_new(list, json_pack("{s:s}", "type", "network"));
+		json_object_del(json_array_get(list, i), "path");
+		json_object_set_new(annotations, C_SPEC_LOOPBACK_ANNOTATION, json_string("up"));
 		return 0;
+	}
+	json_object_del(annotations, C_SPEC_LOOPBACK_ANNOTATION);
 	if (!strcmp(network, "host")) {
 		if (i < json_array_size(list))
 			json_array_remove(list, i);
@@ -348,7 +353,8 @@ static int set_network(json_t *spec, const char *network, c_err **err)
 		return 0;
 	}
 	return c_err_new(err, C_EXIT_USAGE, 0,
-			 "--network \"%s\": expected none, host or ns:PATH", network);
+			 "--network \"%s\": not supported: c-run gives none, host or ns:PATH",
+			 network);
 }
 
 static int set_resources(json_t *spec, const struct c_runopts *o, c_err **err)
@@ -653,8 +659,14 @@ int c_runopts_apply(json_t *spec, const struct c_runopts *o, c_err **err)
 		json_object_set_new(process, "cwd", json_string(o->workdir));
 	if (o->user && set_user(process, o->user, err) < 0)
 		return -1;
-	if (o->tty)
+	if (o->tty) {
+		json_t *env = json_object_get(process, "env");
+
 		json_object_set_new(process, "terminal", json_true());
+		/* docker's: a terminal is an xterm, unless the image or -e says */
+		if (env_index(env, "TERM", 4) == json_array_size(env))
+			json_array_append_new(env, json_string("TERM=xterm"));
+	}
 	if (o->hostname)
 		json_object_set_new(spec, "hostname", json_string(o->hostname));
 	if (o->read_only)
@@ -665,7 +677,7 @@ int c_runopts_apply(json_t *spec, const struct c_runopts *o, c_err **err)
 	for (size_t i = 0; i < o->tmpfs.n; i++)
 		if (add_tmpfs(spec, o->tmpfs.v[i], err) < 0)
 			return -1;
-	if ((o->network && set_network(spec, o->network, err) < 0) ||
+	if (set_network(spec, o->network ? o->network : "none", err) < 0 ||
 	    set_resources(spec, o, err) < 0 || set_devices(spec, o, err) < 0 ||
 	    set_rlimits(process, &o->ulimits, err) < 0 ||
 	    set_security(spec, process, o, err) < 0)

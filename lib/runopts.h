@@ -9,7 +9,8 @@
  *   -w                   process.cwd
  *   -u UID[:GID]         process.user (names are resolved when the image is
  *                        unpacked: lib/spec.h)
- *   -t                   process.terminal
+ *   -t                   process.terminal, and TERM=xterm in process.env
+ *                        unless the image or -e sets TERM
  *   --hostname           hostname
  *   -v HOST:CTR[:MODE]   a bind mount (HOST absolute, made as a 0755
  *                        directory when missing, as docker makes it);
@@ -24,8 +25,11 @@
  *   --tmpfs CTR[:OPTS]   a tmpfs (docker's default options noexec, nosuid,
  *                        nodev)
  *   --read-only          root.readonly
- *   --network            none (a new network namespace: loopback only),
- *                        host (no network namespace), ns:PATH (join it)
+ *   --network            none, the default (a new network namespace: its
+ *                        loopback, brought up by the engine, as the
+ *                        annotation C_SPEC_LOOPBACK_ANNOTATION asks), host
+ *                        (no network namespace), ns:PATH (join it); any
+ *                        other (bridge, ...) is refused
  *   --memory, --memory-swap, --cpus, --cpu-shares, --cpuset-cpus,
  *   --pids-limit         linux.resources
  *   --ulimit NAME=S[:H]  process.rlimits

@@ -45,6 +45,10 @@
 #define C_SPEC_DEFAULT_HOSTNAME "container"
 #define C_SPEC_SECCOMP_ANNOTATION "io.c-tools.seccomp"
 #define C_SPEC_VOLUMES_ANNOTATION "io.c-tools.volumes"
+/* "up": the loopback of the container's new network namespace is brought
+ * up (c-run's docker-like front sets it, as docker does; an OCI caller
+ * leaves lo to itself, as runc does) */
+#define C_SPEC_LOOPBACK_ANNOTATION "io.c-tools.loopback"
 /* c-unpack's overlay mode: the layer directories, topmost first, ":"-joined */
 #define C_SPEC_LOWERDIRS_ANNOTATION "io.c-tools.overlay.lowerdirs"
 

@@ -296,8 +296,8 @@ static int root_lock(const char *root, c_err **err)
 {
 	_cleanup_free_ char *path = NULL;
 
-	if (mkdir(root, 0700) < 0 && errno != EEXIST)
-		return c_err_sys(err, "mkdir", root);
+	if (c_mkdir_p(root, 0700, err) < 0)
+		return -1;
 	if (asprintf(&path, "%s/.lock", root) < 0) {
 		path = NULL;
 		return c_err_sys(err, "lock", root);

@@ -49,31 +49,15 @@ char *c_store_default_root(void)
 char *c_store_cache_dir(void)
 {
 	_cleanup_free_ char *root = c_store_default_root();
+	c_err *err = NULL;
 	char *out;
 
-	if (!root || (mkdir(root, 0700) < 0 && errno != EEXIST))
+	/* no root, no cache: the caller does without */
+	if (!root || c_mkdir_p(root, 0700, &err) < 0) {
+		c_err_free(&err);
 		return NULL;
-	return asprintf(&out, "%s/cache", root) >= 0 ? out : NULL;
-}
-
-static int mkdir_p(const char *path, c_err **err)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return c_err_sys(err, "create directory", path);
-	for (char *q = p + 1;; q++) {
-		if (*q != '/' && *q != '\0')
-			continue;
-		char c = *q;
-
-		*q = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return c_err_sys(err, "create directory", p);
-		*q = c;
-		if (!c)
-			return 0;
 	}
+	return asprintf(&out, "%s/cache", root) >= 0 ? out : NULL;
 }
 
 static int mkdir_at(int dirfd, const char *name, c_err **err)
@@ -139,7 +123,8 @@ struct c_store *c_store_open(const char *root, c_err **err)
 		c_err_new(err, C_EXIT_USAGE, 0, "open store: no state root: set C_ROOT or HOME");
 		goto fail;
 	}
-	if (mkdir_p(s->root, err) < 0)
+	/* 0700, as podman keeps its storage: containers' files live here */
+	if (c_mkdir_p(s->root, 0700, err) < 0)
 		goto fail_wrap;
 	s->dirfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {

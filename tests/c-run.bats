@@ -101,6 +101,32 @@ ifnames() {
 	[ -z "$(ls -A "$C_ROOT/containers" 2>/dev/null)" ] || { ls "$C_ROOT/containers"; return 1; }
 }
 
+@test "a directory without config.json is not a bundle: 125, one line naming its config.json" {
+	mkdir "$TEST_TMP/empty"
+	crun --rm "$TEST_TMP/empty" true
+	expect_status 125
+	expect_error_line "bundle $TEST_TMP/empty: not a bundle: $TEST_TMP/empty/config.json: No such file or directory"
+}
+
+@test "on a machine where the state root does not exist yet, c-run makes it, 0700" {
+	local fresh=$TEST_TMP/fresh/c-tools
+	C_ROOT=$fresh crun --rm "$BUNDLE" echo ran
+	expect_status 0
+	expect_output ran
+	expect_eq "$(stat -c %a "$fresh")" 700 "the state root's mode"
+	[ -d "$fresh/cache" ] || { echo "no seccomp cache in $fresh"; return 1; }
+	rm -rf "$TEST_TMP/fresh"
+	C_ROOT=$fresh crun --rm bb true
+	expect_status 125
+	expect_error_line "image not found" bb
+	expect_eq "$(stat -c %a "$fresh")" 700 "the state root's mode"
+	rm -rf "$TEST_TMP/fresh"
+	C_ROOT=$fresh crun --rm -v vol:/v "$BUNDLE" sh -c 'echo kept > /v/f'
+	expect_status 0
+	expect_eq "$(cat "$fresh/volumes/vol/_data/f")" kept "the volume"
+	expect_eq "$(stat -c %a "$fresh") $(stat -c %a "$fresh/volumes")" "700 700" "modes"
+}
+
 # ---- isolation ----------------------------------------------------------------
 
 @test "the host name is \"container\", or --hostname's" {
@@ -239,6 +265,34 @@ ifnames() {
 	expect_eq "$(printf '%s\n' "$output" | tr '\n' ' ')" "lo " "sysfs interfaces"
 }
 
+@test "lo is up, with 127.0.0.1 and ::1: a server in the container answers on both" {
+	crun --rm "$BUNDLE" sh -c 'cat /sys/class/net/lo/flags; grep -c " lo$" /proc/net/if_inet6
+		busybox nc -l -p 8080 -e echo served-v4 & busybox nc -l -p 8081 -e echo served-v6 &
+		sleep 0.2; busybox nc 127.0.0.1 8080 </dev/null; busybox nc ::1 8081 </dev/null'
+	expect_status 0
+	# IFF_UP | IFF_LOOPBACK
+	expect_output "0x9
+1
+served-v4
+served-v6"
+}
+
+@test "OCI: lo is left down, as runc leaves it to the caller" {
+	oci_bundle "$TEST_TMP/lo" cat /sys/class/net/lo/flags
+	crun run --bundle "$TEST_TMP/lo" "lo-$SFX"
+	expect_status 0
+	expect_output 0x8
+}
+
+@test "--network bridge (or any mode c-run does not give) is refused by name, status 2" {
+	crun --rm --network bridge "$BUNDLE" true
+	expect_status 2
+	expect_error_line '--network "bridge": not supported'
+	crun --rm --network container:x "$BUNDLE" true
+	expect_status 2
+	expect_error_line '--network "container:x": not supported'
+}
+
 @test "--network host shows the host's interfaces, in /proc/net/dev and in /sys/class/net" {
 	[ "$(ifnames </proc/net/dev | wc -l)" -gt 1 ] || skip "the host has only lo: host mode cannot be told apart"
 	crun --network host "$BUNDLE" cat /proc/net/dev
@@ -269,6 +323,25 @@ ifnames() {
 	expect_status 0
 	expect_line FROM_HOST=passed
 	[[ $output != *UNSET_ONE_XYZ* ]] || { echo "$output"; return 1; }
+}
+
+@test "without -i the container reads /dev/null, not c-run's stdin; with -i it reads it" {
+	run --separate-stderr sh -c "echo from-stdin | '$BIN_DIR/c-run' --root '$STATE' --rm '$BUNDLE' sh -c 'cat; readlink /proc/self/fd/0'"
+	expect_status 0
+	expect_output /dev/null
+	run --separate-stderr sh -c "echo from-stdin | '$BIN_DIR/c-run' --root '$STATE' --rm -i '$BUNDLE' cat"
+	expect_status 0
+	expect_output from-stdin
+}
+
+@test "-t sets TERM=xterm, unless -e TERM says otherwise" {
+	crun --rm -t "$BUNDLE" sh -c 'echo "$TERM"'
+	expect_status 0
+	expect_output $'xterm\r'
+	crun --rm -t -e TERM=vt100 "$BUNDLE" sh -c 'echo "$TERM"'
+	expect_output $'vt100\r'
+	crun --rm "$BUNDLE" sh -c 'echo "${TERM-unset}"'
+	expect_output unset
 }
 
 @test "-w /tmp is the working directory" {

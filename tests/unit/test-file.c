@@ -171,6 +171,35 @@ static void test_temp_commit(void)
 	close(dfd);
 }
 
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+static void test_mkdir_p(void)
+{
+	char line[512];
+	mode_t mask = umask(077);
+	c_err *e = NULL;
+
+	ok(c_mkdir_p(at("a/b/c"), 0751, &e) == 0 && mode_of(at("a")) == 0700 &&
+		   mode_of(at("a/b")) == 0700 && mode_of(at("a/b/c")) == 0751,
+	   "mkdir -p: parents 0755 less the umask (077 here), the last as asked, whatever it");
+	c_err_free(&e);
+	ok(c_mkdir_p(at("a/b/c/"), 0711, &e) == 0 && mode_of(at("a/b/c")) == 0751,
+	   "mkdir -p: an existing directory is fine, and keeps its mode");
+	c_err_free(&e);
+	tap_put(at("a/file"), "x");
+	ok(c_mkdir_p(at("a/file/d"), 0700, &e) < 0 && e && e->errnum == ENOTDIR,
+	   "mkdir -p: a file in the way is ENOTDIR");
+	tap_err_copy(line, sizeof line, &e);
+	ok(strstr(line, "create directory: ") && strstr(line, "/a/file: Not a directory"),
+	   "mkdir -p: the error names the path in the way (%s)", line);
+	umask(mask);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -180,6 +209,7 @@ int main(void)
 	test_volatile_replace();
 	test_no_torn_reads();
 	test_temp_commit();
+	test_mkdir_p();
 	tap_remove_tree(dir);
 	return tap_done();
 }
