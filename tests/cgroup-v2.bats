@@ -195,6 +195,10 @@ vm_check() {
 	vm_check
 }
 
+@test "lo is up in a default container: a server in it answers on 127.0.0.1" {
+	vm_check
+}
+
 @test "a default container cannot read or write a host disk through a node it makes" {
 	vm_check
 }

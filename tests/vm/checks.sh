@@ -494,6 +494,13 @@ t_in_container() {
 	expect_error_line /sys/fs/cgroup/cgroup.subtree_control busy
 }
 
+t_loopback() {
+	run cr --rm "$B" sh -c 'cat /sys/class/net/lo/flags
+		busybox nc -l -p 8080 -e echo served & sleep 0.2; busybox nc 127.0.0.1 8080 </dev/null'
+	expect_status 0 || return 1
+	expect_output "$(printf '0x9\nserved')"
+}
+
 # ---- devices: v2 has no devices controller, c-run's BPF program decides --------
 #
 # The host's disk is a loop device over a file holding a secret, /dev/loop0
@@ -678,6 +685,7 @@ check t_exec "c-attach --exec runs in the detached container's cgroup"
 check t_parallel "5 containers in parallel all succeed and leave no cgroup"
 check t_from_child_cgroup "run from a child cgroup: /c-tools/ID still works; a limit on a relative cgroupsPath is EBUSY"
 check t_in_container "in a container, whose cgroup namespace's root holds processes, a container without limits runs"
+check t_loopback "lo is up in a default container: a server in it answers on 127.0.0.1"
 check t_dev_host_disk "a default container cannot read or write a host disk through a node it makes"
 check t_dev_mem "a default container cannot open /dev/mem or the host's loop-control"
 check t_dev_layer_nodes "device nodes an image's layer carries cannot be opened"
