@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,6 +26,7 @@
 #include "json.h"
 #include "logfile.h"
 #include "run.h"
+#include "rand.h"
 #include "rootfs.h"
 #include "runopts.h"
 #include "seccomp.h"
@@ -98,15 +98,12 @@ static const char *state_root;
 
 static char *new_id(void)
 {
-	unsigned char raw[32];
 	char *id = malloc(65);
 
-	if (!id || getrandom(raw, sizeof raw, 0) != sizeof raw) {
+	if (id && c_rand_hex(id, 32) < 0) {
 		free(id);
 		return NULL;
 	}
-	for (int i = 0; i < 32; i++)
-		sprintf(id + 2 * i, "%02x", raw[i]);
 	return id;
 }
 

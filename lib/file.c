@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "rand.h"
 
 int c_write_all(int fd, const void *buf, size_t len)
 {
@@ -98,13 +98,13 @@ int c_open_temp_at(int dirfd, const char *name, mode_t mode, char **tmpname, c_e
 
 	base = base ? base + 1 : name;
 	for (int tries = 0; tries < 100; tries++) {
-		uint32_t rnd;
+		char rnd[9];
 		char *tmp;
 		int fd;
 
-		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+		if (c_rand_hex(rnd, 4) < 0)
 			return c_err_sys(err, "getrandom", NULL);
-		if (asprintf(&tmp, "%.*s.%s.tmp-%08x", (int)dirlen, name, base, rnd) < 0)
+		if (asprintf(&tmp, "%.*s.%s.tmp-%s", (int)dirlen, name, base, rnd) < 0)
 			return c_err_sys(err, "temp name for", name);
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0) {

@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "digest.h"
 #include "file.h"
@@ -59,26 +60,6 @@ static const struct arch arches[] = {
 	{ SCMP_ARCH_PARISC64, "PARISC64", "parisc64" },
 };
 
-#define CAP(c) { #c, c }
-static const struct {
-	const char *name;
-	int bit;
-} cap_names[] = {
-	CAP(CAP_CHOWN),		  CAP(CAP_DAC_OVERRIDE),   CAP(CAP_DAC_READ_SEARCH),
-	CAP(CAP_FOWNER),	  CAP(CAP_FSETID),	   CAP(CAP_KILL),
-	CAP(CAP_SETGID),	  CAP(CAP_SETUID),	   CAP(CAP_SETPCAP),
-	CAP(CAP_LINUX_IMMUTABLE), CAP(CAP_NET_BIND_SERVICE), CAP(CAP_NET_BROADCAST),
-	CAP(CAP_NET_ADMIN),	  CAP(CAP_NET_RAW),	   CAP(CAP_IPC_LOCK),
-	CAP(CAP_IPC_OWNER),	  CAP(CAP_SYS_MODULE),	   CAP(CAP_SYS_RAWIO),
-	CAP(CAP_SYS_CHROOT),	  CAP(CAP_SYS_PTRACE),	   CAP(CAP_SYS_PACCT),
-	CAP(CAP_SYS_ADMIN),	  CAP(CAP_SYS_BOOT),	   CAP(CAP_SYS_NICE),
-	CAP(CAP_SYS_RESOURCE),	  CAP(CAP_SYS_TIME),	   CAP(CAP_SYS_TTY_CONFIG),
-	CAP(CAP_MKNOD),		  CAP(CAP_LEASE),	   CAP(CAP_AUDIT_WRITE),
-	CAP(CAP_AUDIT_CONTROL),	  CAP(CAP_SETFCAP),	   CAP(CAP_MAC_OVERRIDE),
-	CAP(CAP_MAC_ADMIN),	  CAP(CAP_SYSLOG),	   CAP(CAP_WAKE_ALARM),
-	CAP(CAP_BLOCK_SUSPEND),	  CAP(CAP_AUDIT_READ),	   CAP(CAP_PERFMON),
-	CAP(CAP_BPF),		  CAP(CAP_CHECKPOINT_RESTORE),
-};
 
 static const struct {
 	const char *name;
@@ -416,10 +397,9 @@ static int parse_flags(struct parse *p, json_t *top)
 
 static bool cap_held(const struct parse *p, const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
-		if (!strcmp(name, cap_names[i].name))
-			return p->caps >> cap_names[i].bit & 1;
-	return false;
+	int cap = c_cap_from_name(name);
+
+	return cap >= 0 && (p->caps >> cap & 1);
 }
 
 /* Whether the running kernel is at least minKernel ("MAJOR.MINOR"). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "json.h"
 #include "passwd.h"
@@ -15,13 +16,6 @@
 #define ANN_PREFIX "org.opencontainers.image."
 #define OUR_PREFIX "io.c-tools."
 
-/* docker's default capability set (moby oci/caps/defaults.go), in its order. */
-static const char *const default_caps[] = {
-	"CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",	   "CAP_FOWNER",
-	"CAP_MKNOD",   "CAP_NET_RAW",	   "CAP_SETGID",	   "CAP_SETUID",
-	"CAP_SETFCAP", "CAP_SETPCAP",	   "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-	"CAP_KILL",    "CAP_AUDIT_WRITE",
-};
 
 static const char *const default_namespaces[] = {
 	"pid", "network", "ipc", "uts", "mount", "cgroup",
@@ -272,17 +266,12 @@ fail:
 	return NULL;
 }
 
+/* docker's default set (lib/caps.h), bounding, effective and permitted. */
 static json_t *build_caps(void)
 {
-	json_t *c = json_object();
+	uint64_t d = c_caps_docker_default();
 
-	if (!c || put(c, "bounding", string_array(default_caps, ARRAY_SIZE(default_caps))) < 0 ||
-	    put(c, "effective", string_array(default_caps, ARRAY_SIZE(default_caps))) < 0 ||
-	    put(c, "permitted", string_array(default_caps, ARRAY_SIZE(default_caps))) < 0) {
-		json_decref(c);
-		return NULL;
-	}
-	return c;
+	return c_caps_to_json(&(struct c_caps){ .bounding = d, .effective = d, .permitted = d });
 }
 
 static json_t *build_process(json_t *cfg, const struct c_user *user,

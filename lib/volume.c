@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "rand.h"
 #include "file.h"
 #include "lock.h"
 #include "path.h"
@@ -452,14 +452,13 @@ static int take_owner(int dirfd, const char *base, const char *data, int src, c_
 static int fill(int dirfd, const char *dir, const char *base, const char *data, int src,
 		const char *what, c_err **err)
 {
-	char tmp[sizeof FILL_PREFIX + 8];
+	char tmp[sizeof FILL_PREFIX + 8], rnd[9];
 	_cleanup_free_ char *path = NULL;
-	uint32_t rnd;
 	int r = -1;
 
-	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+	if (c_rand_hex(rnd, 4) < 0)
 		return c_err_sys(err, "getrandom", NULL);
-	snprintf(tmp, sizeof tmp, FILL_PREFIX "%08x", rnd);
+	snprintf(tmp, sizeof tmp, FILL_PREFIX "%s", rnd);
 	if (asprintf(&path, "%s/%s", dir, tmp) < 0) {
 		path = NULL;
 		return c_err_sys(err, "copy into", dir);
