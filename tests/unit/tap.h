@@ -121,6 +121,46 @@ static inline int tap_in_child(void (*fn)(const void *arg, void *report), const 
 	return got == len ? 0 : -1;
 }
 
+/* A step under test run in a forked child, for checks that change the
+ * process for good: its report (a struct of the caller's) starts with
+ * TAP_STEP_REPORT, the step's return value and its error line, and the
+ * caller's observe(report) then adds what the process sees of itself after
+ * the step.  rc is -2 when the child did not report. */
+#define TAP_STEP_REPORT                                                                            \
+	int rc;	       /* of the step under test; -2: no report */                                 \
+	char err[512] /* its error line */
+
+struct tap_step_report {
+	TAP_STEP_REPORT;
+};
+
+typedef int (*tap_step_fn)(const void *arg, c_err **e);
+
+struct tap_step {
+	tap_step_fn fn;
+	const void *arg;
+	void (*observe)(void *report);
+};
+
+static inline void tap_step_run(const void *arg, void *report)
+{
+	const struct tap_step *st = arg;
+	struct tap_step_report *r = report;
+	c_err *e = NULL;
+
+	r->rc = st->fn(st->arg, &e);
+	tap_err_copy(r->err, sizeof r->err, &e);
+	st->observe(report);
+}
+
+static inline void tap_step_in_child(tap_step_fn fn, const void *arg,
+				     void (*observe)(void *report), void *report, size_t len)
+{
+	memset(report, 0, len);
+	if (tap_in_child(tap_step_run, &(struct tap_step){ fn, arg, observe }, report, len) < 0)
+		((struct tap_step_report *)report)->rc = -2;
+}
+
 /* A test's set-up failed: say so in TAP and stop. */
 static inline noreturn void tap_bail(const char *what, const char *obj)
 {
