@@ -5,8 +5,9 @@
  * counts them.  Exit status is 1 when anything failed.
  *
  * Also the helpers more than one test needs (checks in a forked child, temp
- * trees): here rather than in a header of their own, which the Makefile's
- * rule for the tests would have to list beside this one. */
+ * trees).  Helpers for a few tests only have headers of their own beside
+ * this one (tap-server.h: servers on 127.0.0.1); every test is rebuilt when
+ * any of them changes. */
 #ifndef C_TAP_H
 #define C_TAP_H
 
