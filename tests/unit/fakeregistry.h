@@ -16,6 +16,8 @@
  *       "GET TARGET range=R|- auth=basic|bearer|none status=N conn=N
  *        accept=oci|none [cut=N]"
  *   fakereg_stop()
+ *   fakereg_isolate(home)          no proxy, no credentials but the test's own
+ *   fakereg_session(creds)         a registry session on the fake's FAKEREG_REPO
  *
  * Routes: /v2/ (200 {}), /v2/NAME/manifests/REF (a tag or digest), /v2/NAME/
  * blobs/DIGEST (Range bytes=N- gives 206, 416 past the end), /v2/NAME/tags/
@@ -29,8 +31,10 @@
 
 #include "base64.h"
 #include "digest.h"
+#include "registry.h"
 #include "tap-server.h"
 
+#define FAKEREG_REPO "fake/repo" /* the repository fakereg_session opens */
 #define FAKEREG_BLOBS 16
 #define FAKEREG_TAGS 16
 #define FAKEREG_LOG 512
@@ -469,6 +473,37 @@ static inline const char *fakereg_domain(void)
 
 	snprintf(domain, sizeof domain, "127.0.0.1:%d", fakereg->port);
 	return domain;
+}
+
+/* Only 127.0.0.1 and no proxy; no credentials but those the test gives
+ * (home: a directory of the test's own for $HOME and $XDG_RUNTIME_DIR). */
+static inline void fakereg_isolate(const char *home)
+{
+	static const char *const env[] = { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
+					   "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",
+					   "all_proxy", "REGISTRY_AUTH_FILE", "DOCKER_CONFIG",
+					   "XDG_CONFIG_HOME" };
+
+	for (size_t i = 0; i < sizeof env / sizeof *env; i++)
+		unsetenv(env[i]);
+	setenv("HOME", home, 1);
+	setenv("XDG_RUNTIME_DIR", home, 1);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A session on the fake's repository fake/repo over plain HTTP, with
+ * --creds creds (may be NULL); bail when there is none. */
+static inline struct c_registry *fakereg_session(const char *creds)
+{
+	struct c_registry_opts o = { .tls_verify = true, .plain_http = true, .creds = creds };
+	c_err *e = NULL;
+	struct c_registry *r = c_registry_open(fakereg_domain(), FAKEREG_REPO, &o, &e);
+
+	if (!r) {
+		tap_err_has(&e, "(success)");
+		tap_bail("open registry", fakereg_domain());
+	}
+	return r;
 }
 
 #endif

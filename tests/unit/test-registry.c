@@ -17,8 +17,6 @@
 #include "manifest.h"
 #include "registry.h"
 
-#define REPO "fake/repo"
-
 static char tmp[] = "/tmp/c-tools-registry-XXXXXX";
 static int manifest, config, layer, big_manifest;
 static char layer_data[100000];
@@ -26,19 +24,6 @@ static char layer_data[100000];
 static const struct fakereg_blob *blob(int i)
 {
 	return &fakereg_blobs[i];
-}
-
-static struct c_registry *open_as(const char *creds)
-{
-	struct c_registry_opts o = { .tls_verify = true, .plain_http = true, .creds = creds };
-	c_err *e = NULL;
-	struct c_registry *r = c_registry_open(fakereg_domain(), REPO, &o, &e);
-
-	if (!r) {
-		tap_err_has(&e, "(success)");
-		tap_bail("open registry", fakereg_domain());
-	}
-	return r;
 }
 
 /* The manifest of ref, compared with the blob it should be. */
@@ -64,7 +49,7 @@ static int get_manifest(struct c_registry *r, const char *ref, int want, char **
  * authentication error whose line holds want (%s: the registry). */
 static bool auth_fails(const char *creds, const char *want)
 {
-	struct c_registry *r = open_as(creds);
+	struct c_registry *r = fakereg_session(creds);
 	char line[256];
 	c_err *e = NULL;
 	bool failed;
@@ -101,14 +86,14 @@ static char *name_of(const char *ref)
 	static int i;
 
 	i = (i + 1) % 2;
-	snprintf(buf[i], sizeof buf[i], "%s/" REPO "%s%s", fakereg_domain(),
+	snprintf(buf[i], sizeof buf[i], "%s/" FAKEREG_REPO "%s%s", fakereg_domain(),
 		 strchr(ref, ':') ? "@" : ":", ref);
 	return buf[i];
 }
 
 static void test_manifests(void)
 {
-	struct c_registry *r = open_as(NULL);
+	struct c_registry *r = fakereg_session(NULL);
 	char *type = NULL, want[256];
 	c_err *e = NULL;
 
@@ -117,7 +102,7 @@ static void test_manifests(void)
 	   "manifest by tag: its bytes, their digest and the Content-Type");
 	free(type);
 	type = NULL;
-	ok(fakereg_count("GET /v2/" REPO "/manifests/latest", "accept=oci") == 1,
+	ok(fakereg_count("GET /v2/" FAKEREG_REPO "/manifests/latest", "accept=oci") == 1,
 	   "manifest: asked with the OCI media types in Accept");
 	ok(get_manifest(r, blob(manifest)->digest.str, manifest, NULL, &e) == 0,
 	   "manifest by digest");
@@ -181,7 +166,7 @@ static void test_manifests(void)
 
 static void test_blobs(void)
 {
-	struct c_registry *r = open_as(NULL);
+	struct c_registry *r = fakereg_session(NULL);
 	bool resumed = true;
 	char *body = NULL, want[256];
 	size_t len;
@@ -271,7 +256,7 @@ static bool tags_are(char **tags, size_t n, const char *want)
 
 static void test_tags(void)
 {
-	struct c_registry *r = open_as(NULL);
+	struct c_registry *r = fakereg_session(NULL);
 	char **tags;
 	size_t n;
 	c_err *e = NULL;
@@ -311,7 +296,7 @@ static void test_basic(void)
 	fakereg_reset();
 	fakereg->f.auth = FAKEREG_BASIC;
 	snprintf(fakereg->f.user_pass, sizeof fakereg->f.user_pass, "alice:s3cret");
-	r = open_as("alice:s3cret");
+	r = fakereg_session("alice:s3cret");
 	ok(get_manifest(r, "latest", manifest, NULL, &e) == 0 &&
 		   fakereg_count("status=401", NULL) == 1 &&
 		   fakereg_count("auth=basic status=200", NULL) == 1,
@@ -329,7 +314,7 @@ static void test_basic(void)
 	fprintf(f, "{\"auths\":{\"%s\":{\"auth\":\"YWxpY2U6czNjcmV0\"}}}\n", fakereg_domain());
 	fclose(f);
 	setenv("REGISTRY_AUTH_FILE", path, 1);
-	r = open_as(NULL);
+	r = fakereg_session(NULL);
 	ok(get_manifest(r, "latest", manifest, NULL, &e) == 0,
 	   "basic: credentials from $REGISTRY_AUTH_FILE, keyed by host:port");
 	c_registry_close(r);
@@ -354,7 +339,7 @@ static void test_bearer(void)
 	c_err *e = NULL;
 
 	bearer("tok-123", "");
-	r = open_as(NULL);
+	r = fakereg_session(NULL);
 	ok(get_manifest(r, "latest", manifest, NULL, &e) == 0, "bearer: an anonymous token");
 	ok(fakereg_count("GET /token?", "scope=repository%3Afake%2Frepo%3Apull") == 1 &&
 		   fakereg_count("GET /token?", "service=fake") == 1 &&
@@ -369,7 +354,7 @@ static void test_bearer(void)
 
 	bearer("tok-456", "");
 	fakereg->f.no_scope = true;
-	r = open_as(NULL);
+	r = fakereg_session(NULL);
 	ok(get_manifest(r, "latest", manifest, NULL, &e) == 0 &&
 		   fakereg_count("GET /token?", "scope=repository%3Afake%2Frepo%3Apull") == 1,
 	   "bearer: a challenge without scope: the token is asked for the repository's pull");
@@ -378,7 +363,7 @@ static void test_bearer(void)
 	bearer("tok-789", "bob:pw");
 	ok(auth_fails(NULL, "authentication required for %s"),
 	   "bearer: a token endpoint that wants credentials, none: authentication required");
-	r = open_as("bob:pw");
+	r = fakereg_session("bob:pw");
 	ok(get_manifest(r, "latest", manifest, NULL, &e) == 0 &&
 		   fakereg_count("GET /token", "auth=basic status=200") == 1,
 	   "bearer: with --creds the token endpoint gets them");
@@ -408,7 +393,7 @@ static void test_redirects(void)
 	fakereg->f.auth = FAKEREG_BASIC;
 	snprintf(fakereg->f.user_pass, sizeof fakereg->f.user_pass, "alice:s3cret");
 	fakereg->f.redirect_blobs = true;
-	r = open_as("alice:s3cret");
+	r = fakereg_session("alice:s3cret");
 	ok(get_manifest(r, "latest", manifest, NULL, &e) == 0 &&
 		   read_blob(r, layer, 0, &resumed, &body, &len, &e) == 0 && len == sizeof layer_data &&
 		   !memcmp(body, layer_data, len),
@@ -423,7 +408,7 @@ static void test_redirects(void)
 	fakereg_reset();
 
 	fakereg->f.redirect_loop = true;
-	r = open_as(NULL);
+	r = fakereg_session(NULL);
 	snprintf(want, sizeof want, "blob %s: GET %s: more than 5 redirects", blob(layer)->digest.str,
 		 fakereg_domain());
 	ok(read_blob(r, layer, 0, &resumed, &body, &len, &e) < 0 && e && e->status == C_EXIT_NET &&
@@ -444,7 +429,7 @@ static void test_unreachable(void)
 	c_err *e = NULL;
 
 	snprintf(domain, sizeof domain, "127.0.0.1:%d", tap_free_port());
-	r = c_registry_open(domain, REPO, &o, &e);
+	r = c_registry_open(domain, FAKEREG_REPO, &o, &e);
 	ok(r && c_registry_get_manifest(r, "latest", 1000, &body, &len, &type, &d, &e) < 0 && e &&
 		   e->status == C_EXIT_NET && tap_err_has(&e, domain),
 	   "a registry nobody listens on is a network error naming it");
@@ -483,19 +468,9 @@ static void content(void)
 
 int main(void)
 {
-	static const char *const env[] = { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
-					   "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY",
-					   "all_proxy", "REGISTRY_AUTH_FILE", "DOCKER_CONFIG",
-					   "XDG_CONFIG_HOME" };
-
 	if (!mkdtemp(tmp))
 		tap_bail("mkdtemp", tmp);
-	/* only 127.0.0.1, no proxy; no credentials but the test's own */
-	for (size_t i = 0; i < sizeof env / sizeof *env; i++)
-		unsetenv(env[i]);
-	setenv("HOME", tmp, 1);
-	setenv("XDG_RUNTIME_DIR", tmp, 1);
-	signal(SIGPIPE, SIG_IGN);
+	fakereg_isolate(tmp);
 	content();
 	fakereg_start();
 	test_manifests();
