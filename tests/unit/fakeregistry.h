@@ -44,9 +44,11 @@ enum fakereg_auth { FAKEREG_OPEN, FAKEREG_BASIC, FAKEREG_BEARER };
 
 struct fakereg_faults {
 	enum fakereg_auth auth;
-	char user_pass[64];          /* Basic: the credentials wanted; with Bearer, /token wants them when set */
+	/* Basic: the credentials wanted; with Bearer, /token wants them when set */
+	char user_pass[64];
 	char token[64];              /* Bearer: what /token gives and the registry wants */
-	char cut[C_DIGEST_STR_MAX];  /* this blob's body stops after cut_bytes, then the connection closes */
+	/* this blob's body stops after cut_bytes, then the connection closes */
+	char cut[C_DIGEST_STR_MAX];
 	long cut_bytes;
 	atomic_int cut_times;        /* on this many GETs more */
 	char corrupt[C_DIGEST_STR_MAX]; /* this blob or manifest is served with its middle byte changed */

@@ -11,6 +11,7 @@
 #ifndef C_TAP_H
 #define C_TAP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -75,6 +76,17 @@ static inline int tap_err_has(c_err **e, const char *want)
 	free(line);
 	c_err_free(e);
 	return found;
+}
+
+/* The same, and whether the error's status is status (showing it when
+ * not). */
+static inline int tap_err_has_status(c_err **e, int status, const char *want)
+{
+	int st = *e ? (*e)->status : 0;
+
+	if (st != status)
+		tap_diag("status %d, not %d", st, status);
+	return tap_err_has(e, want) && st == status;
 }
 
 /* The error's line into buf (cut to size), "" when there is none; the error
@@ -199,6 +211,25 @@ static inline char *tap_at(const char *dir, const char *rel)
 		tap_bail("path", rel);
 	}
 	return b;
+}
+
+/* The names in dir but . and .., sorted, each followed by a space, into
+ * buf: "a b " ("" for an empty dir); -1 when dir cannot be read. */
+static inline int tap_ls(const char *dir, char *buf, size_t size)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..") && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s ", names[i]->d_name);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return n < 0 ? -1 : 0;
 }
 
 /* Remove a test's temp tree; what stays is said, for the user to look at. */

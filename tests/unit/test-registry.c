@@ -228,7 +228,9 @@ static void test_blobs(void)
 		struct c_digest unknown;
 		struct c_http_response resp;
 
-		c_digest_parse(&unknown, "sha256:1111111111111111111111111111111111111111111111111111111111111111", &e);
+		c_digest_parse(&unknown,
+			       "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+			       &e);
 		snprintf(want, sizeof want, "blob unknown: %s", unknown.str);
 		ok(c_registry_blob_open(r, &unknown, 0, &resp, &resumed, &e) < 0 && e &&
 			   e->status == C_EXIT_NOTFOUND && tap_err_has(&e, want),

@@ -5,7 +5,6 @@
  * removed; writes that fail halfway (a file size limit in a forked child)
  * leave the old record or none; the live status and the process helpers
  * against children of the test. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,23 +36,6 @@ static mode_t mode_of(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
-}
-
-/* The names in dir other than . and .., sorted, each followed by a space. */
-static int entries(const char *dir, char *buf, size_t size)
-{
-	struct dirent **names;
-	int n = scandir(dir, &names, NULL, alphasort);
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..") && len < size)
-			len += (size_t)snprintf(buf + len, size - len, "%s ", names[i]->d_name);
-		free(names[i]);
-	}
-	free(n >= 0 ? names : NULL);
-	return n < 0 ? -1 : 0;
 }
 
 static int status_of(c_err **e)
@@ -150,7 +132,7 @@ static void test_add(void)
 	   "add: root and record 0700, state.json 0600 (%o %o %o)", mode_of(root),
 	   mode_of(tap_at(root, "first")), mode_of(path));
 	ok(exists(tap_at(root, ".lock")), "add: ROOT/.lock is the lock file");
-	ok(entries(tap_at(root, "first"), list, sizeof list) == 0 && !strcmp(list, "state.json "),
+	ok(tap_ls(tap_at(root, "first"), list, sizeof list) == 0 && !strcmp(list, "state.json "),
 	   "add: state.json alone in the record, no temp file (%s)", list);
 	free(s.dir);
 
@@ -396,7 +378,7 @@ static void test_failed_writes(void)
 		   !strcmp(buf, before),
 	   "save: the old state.json is there as it was");
 	free(buf);
-	ok(entries(t.dir, list, sizeof list) == 0 && !strcmp(list, "state.json "),
+	ok(tap_ls(t.dir, list, sizeof list) == 0 && !strcmp(list, "state.json "),
 	   "save: and no temp file is left beside it (%s)", list);
 	c_state_clear(&t);
 	c_err_free(&e);
@@ -437,7 +419,8 @@ static void test_lock(void)
 		c = 0;
 	close(p[0]);
 	t0 = now_ms();
-	ok(c == 'L' && add("after-lock", NULL, &e) == 0, "lock: add while another process holds the root's lock");
+	ok(c == 'L' && add("after-lock", NULL, &e) == 0,
+	   "lock: add while another process holds the root's lock");
 	waited = now_ms() - t0;
 	c_err_free(&e);
 	waitpid(holder, &status, 0);
@@ -463,8 +446,9 @@ static void test_lock(void)
 		wins += code == 0;
 		clashes += code == 10;
 	}
-	ok(wins == 1 && clashes == 5, "lock: 6 processes add one name at once: one wins, 5 are told EEXIST (%d, %d)",
-	   wins, clashes);
+	ok(wins == 1 && clashes == 5,
+	   "lock: 6 processes add one name at once: one wins, 5 are told EEXIST (%d, %d)", wins,
+	   clashes);
 	{
 		struct c_state *list;
 		size_t n, named = 0;
@@ -502,13 +486,15 @@ static void test_status(void)
 
 	ok(c_state_add(root, &s, &e) == 0, "status: add a record");
 	c_err_free(&e);
-	ok(c_state_status(&s) == C_STATUS_CREATING && !strcmp(c_status_name(C_STATUS_CREATING), "creating"),
+	ok(c_state_status(&s) == C_STATUS_CREATING &&
+		   !strcmp(c_status_name(C_STATUS_CREATING), "creating"),
 	   "status: no pid yet is creating");
 
 	child = sleeper();
 	s.pid = child;
 	s.start_time = c_proc_start_time(child);
-	ok(s.start_time > 0 && c_state_status(&s) == C_STATUS_RUNNING, "status: a live process is running");
+	ok(s.start_time > 0 && c_state_status(&s) == C_STATUS_RUNNING,
+	   "status: a live process is running");
 	tap_put(tap_at(s.dir, "exec.fifo"), "");
 	ok(c_state_status(&s) == C_STATUS_CREATED, "status: live with exec.fifo there is created");
 	unlink(tap_at(s.dir, "exec.fifo"));
