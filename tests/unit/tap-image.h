@@ -3,7 +3,10 @@
  * OCI layout (so run the tests from the top of the repository), and
  * tap_image_tamper() names a copy of an image whose config says other
  * diff_ids, for the refusals; tap_image_load() reads an image's manifest
- * and config back. */
+ * and config back.  TAP_LAYER_* are layers of mkimage.py's spec that the
+ * tests share: TAP_LAYER_BASE (etc/passwd, a tool, files for the layers
+ * above to delete and link to), TAP_LAYER_WHITEOUTS on it (a whiteout, an
+ * opaque dir), TAP_LAYER_LINKS on those (a hardlink to a file below). */
 #ifndef C_TAP_IMAGE_H
 #define C_TAP_IMAGE_H
 
@@ -11,6 +14,43 @@
 #include "manifest.h"
 #include "store.h"
 #include "tap.h"
+
+/* TAP_LAYER_BASE's etc/passwd; nl "\\n" in the JSON of the spec */
+#define TAP_PASSWD_LINES(nl)                                                                      \
+	"root:x:0:0::/root:/bin/sh" nl "app:x:1000:1000::/home/app:/bin/sh" nl
+#define TAP_PASSWD TAP_PASSWD_LINES("\n")
+#define TAP_LAYER_BASE                                                                             \
+	"{\"entries\":[{\"path\":\"etc\",\"type\":\"dir\"},"                                       \
+	"{\"path\":\"etc/passwd\",\"content\":\"" TAP_PASSWD_LINES("\\n") "\"},"                   \
+	"{\"path\":\"etc/group\",\"content\":\"root:x:0:\\napp:x:1000:\\n\"},"                     \
+	"{\"path\":\"bin\",\"type\":\"dir\"},"                                                     \
+	"{\"path\":\"bin/tool\",\"content\":\"#!/bin/sh\\n\",\"mode\":\"0755\"},"                  \
+	"{\"path\":\"data\",\"type\":\"dir\"},"                                                    \
+	"{\"path\":\"data/shared\",\"content\":\"shared content\\n\"},"                            \
+	"{\"path\":\"gone\",\"type\":\"dir\"},{\"path\":\"gone/file\",\"content\":\"x\"},"         \
+	"{\"path\":\"opaque\",\"type\":\"dir\"},{\"path\":\"opaque/old\",\"content\":\"old\"}]}"
+#define TAP_LAYER_WHITEOUTS                                                                        \
+	"{\"entries\":[{\"path\":\"l2.txt\",\"content\":\"two\"},"                                 \
+	"{\"path\":\"gone\",\"type\":\"whiteout\"},"                                               \
+	"{\"path\":\"opaque\",\"type\":\"dir\"},{\"path\":\"opaque\",\"type\":\"opaque\"},"        \
+	"{\"path\":\"opaque/new\",\"content\":\"new\"}]}"
+#define TAP_LAYER_LINKS                                                                            \
+	"{\"entries\":[{\"path\":\"links\",\"type\":\"dir\"},"                                     \
+	"{\"path\":\"links/to-lower\",\"type\":\"hardlink\",\"target\":\"data/shared\"},"          \
+	"{\"path\":\"l3.txt\",\"content\":\"three\"}]}"
+
+/* The store at root, made when missing; bail when it does not open. */
+static inline struct c_store *tap_store_open(const char *root)
+{
+	c_err *e = NULL;
+	struct c_store *s = c_store_open(root, &e);
+
+	if (!s) {
+		tap_err_has(&e, "(success)");
+		tap_bail("open store", root);
+	}
+	return s;
+}
 
 /* Build the image spec describes (mkimage.py's JSON) into the store, named
  * ref; its manifest's (or index's) digest into digest.  Bail on failure:

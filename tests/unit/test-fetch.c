@@ -18,6 +18,7 @@
 #include "fetch.h"
 #include "manifest.h"
 #include "store.h"
+#include "tap-image.h"
 
 #define NBLOBS 4
 
@@ -356,17 +357,12 @@ static void content(void)
 int main(void)
 {
 	char root[PATH_MAX];
-	c_err *e = NULL;
 
 	if (!mkdtemp(tmp))
 		tap_bail("mkdtemp", tmp);
 	fakereg_isolate(tmp);
 	snprintf(root, sizeof root, "%s/store", tmp);
-	store = c_store_open(root, &e);
-	if (!store) {
-		tap_err_has(&e, "(success)");
-		tap_bail("open store", root);
-	}
+	store = tap_store_open(root);
 	content();
 	fakereg_start();
 	test_fetch();

@@ -26,22 +26,6 @@
 static char tmp[] = "/tmp/c-tools-layers-XXXXXX";
 static struct c_store *store;
 
-#define L1                                                                                         \
-	"{\"entries\":[{\"path\":\"etc\",\"type\":\"dir\"},"                                      \
-	"{\"path\":\"etc/passwd\",\"content\":\"root:x:0:0::/root:/bin/sh\\n\"},"                 \
-	"{\"path\":\"data\",\"type\":\"dir\"},"                                                    \
-	"{\"path\":\"data/shared\",\"content\":\"shared content\\n\"},"                            \
-	"{\"path\":\"gone\",\"type\":\"dir\"},{\"path\":\"gone/file\",\"content\":\"x\"},"        \
-	"{\"path\":\"opaque\",\"type\":\"dir\"},{\"path\":\"opaque/old\",\"content\":\"old\"}]}"
-#define L2                                                                                         \
-	"{\"entries\":[{\"path\":\"l2.txt\",\"content\":\"two\"},"                                  \
-	"{\"path\":\"gone\",\"type\":\"whiteout\"},"                                               \
-	"{\"path\":\"opaque\",\"type\":\"dir\"},{\"path\":\"opaque\",\"type\":\"opaque\"},"       \
-	"{\"path\":\"opaque/new\",\"content\":\"new\"}]}"
-#define L3                                                                                         \
-	"{\"entries\":[{\"path\":\"links\",\"type\":\"dir\"},"                                    \
-	"{\"path\":\"links/to-lower\",\"type\":\"hardlink\",\"target\":\"data/shared\"},"          \
-	"{\"path\":\"l3.txt\",\"content\":\"three\"}]}"
 #define OTHER "{\"entries\":[{\"path\":\"other.txt\",\"content\":\"other\"}]}"
 
 static char *layers_dir(const char *rel)
@@ -163,7 +147,7 @@ static void test_unpack(void)
 	ok(dirs && named, "its dirs, bottom first: layers/CHAIN-ID, 0755");
 	if (!dirs)
 		return;
-	ok(has_content(tap_at(dirs[0], "etc/passwd"), "root:x:0:0::/root:/bin/sh\n") &&
+	ok(has_content(tap_at(dirs[0], "etc/passwd"), TAP_PASSWD) &&
 		   has_content(tap_at(dirs[1], "l2.txt"), "two") &&
 		   access(tap_at(dirs[1], "etc"), F_OK) < 0 && access(tap_at(dirs[2], "l2.txt"), F_OK) < 0,
 	   "each dir holds its layer's own files only");
@@ -310,19 +294,14 @@ static void racy_image(void)
 int main(void)
 {
 	char root[PATH_MAX];
-	c_err *e = NULL;
 
 	if (!mkdtemp(tmp))
 		tap_bail("mkdtemp", tmp);
 	snprintf(root, sizeof root, "%s/store", tmp);
-	store = c_store_open(root, &e);
-	if (!store) {
-		tap_err_has(&e, "(success)");
-		tap_bail("open store", root);
-	}
-	image("base", L1 "," L2 "," L3);
-	image("fork", L1 "," L2 "," OTHER);
-	image("rebased", L2);
+	store = tap_store_open(root);
+	image("base", TAP_LAYER_BASE "," TAP_LAYER_WHITEOUTS "," TAP_LAYER_LINKS);
+	image("fork", TAP_LAYER_BASE "," TAP_LAYER_WHITEOUTS "," OTHER);
+	image("rebased", TAP_LAYER_WHITEOUTS);
 	image("lonely", "{\"entries\":[{\"path\":\"lonely\",\"content\":\"lonely\"}]}");
 	racy_image();
 	test_chain_ids();
