@@ -281,21 +281,18 @@ static int count_layer_dirs(void)
 	return n;
 }
 
-static int mountinfo_lines(void)
+/* Whether a mount of this process's view lies in the test's temp dir. */
+static bool mounted_here(void)
 {
-	char *buf = NULL, *p;
+	char *buf = NULL;
 	size_t len;
-	int n = 0;
 	c_err *e = NULL;
+	bool found = c_read_file("/proc/self/mountinfo", 1 << 20, &buf, &len, &e) == 0 &&
+		     strstr(buf, tmp);
 
-	if (c_read_file("/proc/self/mountinfo", 1 << 20, &buf, &len, &e) < 0) {
-		c_err_free(&e);
-		return -1;
-	}
-	for (p = buf; (p = strchr(p, '\n')); p++)
-		n++;
+	c_err_free(&e);
 	free(buf);
-	return n;
+	return found;
 }
 
 /* The tree of the bundle's lowerdirs mounted as overlayfs on its rootfs, in
@@ -330,7 +327,7 @@ static const char *merged_tree(const char *name, const char *lowerdirs)
 static void test_overlay(void)
 {
 	char list[64], lowerdirs[4096], *top, *bottom;
-	int mounts = mountinfo_lines(), layers;
+	int layers;
 	const char *merged;
 	c_err *e = NULL;
 	json_t *c;
@@ -360,7 +357,7 @@ static void test_overlay(void)
 	}
 	ok(c && config_int(c, "user", "uid") == 1000,
 	   "the user is looked up in the layers' merged files: 1000");
-	ok(mountinfo_lines() == mounts, "and the mount that took is gone from the host's view");
+	ok(!mounted_here(), "and the mount that took is not in the host's view");
 	json_decref(c);
 
 	merged = merged_tree("ovl", lowerdirs);
