@@ -24,7 +24,7 @@
 
 static char tmp[] = "/tmp/c-tools-fetch-XXXXXX";
 static struct c_store *store;
-static int ids[NBLOBS], manifest, unknown_id;
+static int ids[NBLOBS];
 static struct c_fetch_blob blobs[NBLOBS], unknown;
 
 static const struct fakereg_blob *blob(int i)
@@ -346,9 +346,7 @@ static void content(void)
 	}
 	n = snprintf(doc, sizeof doc, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"layers\":[]}",
 		     C_MEDIA_OCI_MANIFEST);
-	manifest = fakereg_blob(doc, (size_t)n, C_MEDIA_OCI_MANIFEST);
-	fakereg_tag("latest", manifest);
-	unknown_id = -1;
+	fakereg_tag("latest", fakereg_blob(doc, (size_t)n, C_MEDIA_OCI_MANIFEST));
 	c_digest_parse(&unknown.digest,
 		       "sha256:2222222222222222222222222222222222222222222222222222222222222222", NULL);
 	unknown.size = 10;
