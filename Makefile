@@ -50,6 +50,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_HDRS := $(wildcard lib/*.h)
 PROGS := $(patsubst cmd/%.c,bin/%,$(wildcard cmd/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_HDRS := $(wildcard tests/unit/*.h)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 TEST_INIT := $(MUSL)/tests/c-test-init
 BENCH_PROGS := $(patsubst bench/%.c,$(MUSL)/bench/%,$(wildcard bench/*.c))
@@ -83,7 +84,7 @@ bin/%: cmd/%.c $(MUSL_LIB) $(LIB_HDRS)
 	@echo "  LD      $@"
 	$(Q)$(MUSL_LINK)
 
-$(MUSL)/tests/%: tests/unit/%.c tests/unit/tap.h $(MUSL_LIB) $(LIB_HDRS)
+$(MUSL)/tests/%: tests/unit/%.c $(UNIT_HDRS) $(MUSL_LIB) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(MUSL_LINK) -Wl,-Map=$@.map
@@ -108,7 +109,7 @@ $(ASAN_LIB): $(patsubst lib/%.c,$(ASAN)/lib/%.o,$(LIB_SRCS))
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
-$(ASAN)/tests/%: tests/unit/%.c tests/unit/tap.h $(ASAN_LIB) $(LIB_HDRS)
+$(ASAN)/tests/%: tests/unit/%.c $(UNIT_HDRS) $(ASAN_LIB) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB) $(ASAN_LIBS)

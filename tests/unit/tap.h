@@ -5,11 +5,13 @@
  * counts them.  Exit status is 1 when anything failed.
  *
  * Also the helpers more than one test needs (checks in a forked child, temp
- * trees): here rather than in a header of their own, which the Makefile's
- * rule for the tests would have to list beside this one. */
+ * trees).  Helpers for a few tests only have headers of their own beside
+ * this one (tap-server.h: servers on 127.0.0.1); every test is rebuilt when
+ * any of them changes. */
 #ifndef C_TAP_H
 #define C_TAP_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -76,6 +78,17 @@ static inline int tap_err_has(c_err **e, const char *want)
 	return found;
 }
 
+/* The same, and whether the error's status is status (showing it when
+ * not). */
+static inline int tap_err_has_status(c_err **e, int status, const char *want)
+{
+	int st = *e ? (*e)->status : 0;
+
+	if (st != status)
+		tap_diag("status %d, not %d", st, status);
+	return tap_err_has(e, want) && st == status;
+}
+
 /* The error's line into buf (cut to size), "" when there is none; the error
  * is consumed. */
 static inline void tap_err_copy(char *buf, size_t size, c_err **e)
@@ -121,6 +134,46 @@ static inline int tap_in_child(void (*fn)(const void *arg, void *report), const 
 	return got == len ? 0 : -1;
 }
 
+/* A step under test run in a forked child, for checks that change the
+ * process for good: its report (a struct of the caller's) starts with
+ * TAP_STEP_REPORT, the step's return value and its error line, and the
+ * caller's observe(report) then adds what the process sees of itself after
+ * the step.  rc is -2 when the child did not report. */
+#define TAP_STEP_REPORT                                                                            \
+	int rc;	       /* of the step under test; -2: no report */                                 \
+	char err[512] /* its error line */
+
+struct tap_step_report {
+	TAP_STEP_REPORT;
+};
+
+typedef int (*tap_step_fn)(const void *arg, c_err **e);
+
+struct tap_step {
+	tap_step_fn fn;
+	const void *arg;
+	void (*observe)(void *report);
+};
+
+static inline void tap_step_run(const void *arg, void *report)
+{
+	const struct tap_step *st = arg;
+	struct tap_step_report *r = report;
+	c_err *e = NULL;
+
+	r->rc = st->fn(st->arg, &e);
+	tap_err_copy(r->err, sizeof r->err, &e);
+	st->observe(report);
+}
+
+static inline void tap_step_in_child(tap_step_fn fn, const void *arg,
+				     void (*observe)(void *report), void *report, size_t len)
+{
+	memset(report, 0, len);
+	if (tap_in_child(tap_step_run, &(struct tap_step){ fn, arg, observe }, report, len) < 0)
+		((struct tap_step_report *)report)->rc = -2;
+}
+
 /* A test's set-up failed: say so in TAP and stop. */
 static inline noreturn void tap_bail(const char *what, const char *obj)
 {
@@ -158,6 +211,25 @@ static inline char *tap_at(const char *dir, const char *rel)
 		tap_bail("path", rel);
 	}
 	return b;
+}
+
+/* The names in dir but . and .., sorted, each followed by a space, into
+ * buf: "a b " ("" for an empty dir); -1 when dir cannot be read. */
+static inline int tap_ls(const char *dir, char *buf, size_t size)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..") && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s ", names[i]->d_name);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return n < 0 ? -1 : 0;
 }
 
 /* Remove a test's temp tree; what stays is said, for the user to look at. */

@@ -29,8 +29,7 @@ static int last;
 /* ---- what a process sees of itself ---------------------------------------- */
 
 struct seen {
-	int rc;	       /* of the step under test */
-	char err[512]; /* its error line */
+	TAP_STEP_REPORT;
 	uint64_t inh, prm, eff, bnd, amb;
 	int chown_errno; /* fchown of a file of our own to 1234:1234 */
 	int raw_errno;	 /* socket(AF_INET, SOCK_RAW) */
@@ -59,46 +58,31 @@ static void read_status(struct seen *s)
 	s->amb = status_field(buf, "\nCapAmb:");
 }
 
-static void try_chown_and_raw(struct seen *s, int fd)
+/* After the step: the sets, and whether a file of our own can be given
+ * away and a raw socket made. */
+static void observe(void *report)
 {
-	int sock;
+	struct seen *s = report;
+	char path[] = "/tmp/test-caps.XXXXXX";
+	int fd = mkstemp(path), sock;
 
+	unlink(path);
+	read_status(s);
 	s->chown_errno = fchown(fd, 1234, 1234) < 0 ? errno : 0;
 	sock = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	s->raw_errno = sock < 0 ? errno : 0;
 	if (sock >= 0)
 		close(sock);
-}
-
-typedef int (*step_fn)(const void *arg, c_err **e);
-
-struct step {
-	step_fn fn;
-	const void *arg;
-};
-
-static void run_step(const void *arg, void *report)
-{
-	const struct step *st = arg;
-	struct seen *s = report;
-	char path[] = "/tmp/test-caps.XXXXXX";
-	int fd = mkstemp(path);
-	c_err *e = NULL;
-
-	unlink(path);
-	s->rc = st->fn(st->arg, &e);
-	tap_err_copy(s->err, sizeof s->err, &e);
-	read_status(s);
-	try_chown_and_raw(s, fd);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Run step in a forked child and bring back what the child then sees. */
-static struct seen in_child(step_fn step, const void *arg)
+static struct seen in_child(tap_step_fn step, const void *arg)
 {
-	struct seen s = { 0 };
+	struct seen s;
 
-	if (tap_in_child(run_step, &(struct step){ step, arg }, &s, sizeof s) < 0)
-		s.rc = -2;
+	tap_step_in_child(step, arg, observe, &s, sizeof s);
 	return s;
 }
 

@@ -110,8 +110,7 @@ static void test_parse(void)
 /* ---- what a process sees of itself ------------------------------------------ */
 
 struct seen {
-	int rc;
-	char err[512];
+	TAP_STEP_REPORT;
 	uid_t uid[3];
 	gid_t gid[3];
 	int ngroups;
@@ -139,8 +138,9 @@ static void read_small(const char *path, char *buf, size_t len)
 		close(fd);
 }
 
-static void observe(struct seen *s)
+static void observe(void *report)
 {
+	struct seen *s = report;
 	char buf[8192];
 
 	getresuid(&s->uid[0], &s->uid[1], &s->uid[2]);
@@ -157,30 +157,11 @@ static void observe(struct seen *s)
 	read_small("/proc/self/oom_score_adj", s->oom, sizeof s->oom);
 }
 
-typedef int (*step_fn)(const void *arg, c_err **e);
-
-struct step {
-	step_fn fn;
-	const void *arg;
-};
-
-static void run_step(const void *arg, void *report)
+static struct seen in_child(tap_step_fn step, const void *arg)
 {
-	const struct step *st = arg;
-	struct seen *s = report;
-	c_err *e = NULL;
+	struct seen s;
 
-	s->rc = st->fn(st->arg, &e);
-	tap_err_copy(s->err, sizeof s->err, &e);
-	observe(s);
-}
-
-static struct seen in_child(step_fn step, const void *arg)
-{
-	struct seen s = { 0 };
-
-	if (tap_in_child(run_step, &(struct step){ step, arg }, &s, sizeof s) < 0)
-		s.rc = -2;
+	tap_step_in_child(step, arg, observe, &s, sizeof s);
 	return s;
 }
 

@@ -19,109 +19,13 @@
 
 #include "http.h"
 #include "tls.h"
-#include "tap.h"
+#include "tap-server.h"
 
 static char tmp[] = "/tmp/c-tools-http-XXXXXX";
-static pid_t pids[16];
-static int npids;
 
 static char *at(const char *name)
 {
 	return tap_at(tmp, name);
-}
-
-static int listen_any(int *port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		perror("listen");
-		exit(1);
-	}
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-static int free_port(void)
-{
-	int port, fd = listen_any(&port);
-
-	close(fd);
-	return port;
-}
-
-static int connect_local(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-		return fd;
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
-static int wait_port(int port)
-{
-	int i, fd;
-
-	for (i = 0; i < 100; i++) {
-		fd = connect_local(port);
-		if (fd >= 0) {
-			close(fd);
-			return 0;
-		}
-		usleep(50000);
-	}
-	return -1;
-}
-
-static void write_str(int fd, const char *s, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, s, len);
-		if (n <= 0)
-			_exit(0);
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Reads one request head (and a Content-Length body into *body); 0 at EOF. */
-static size_t read_request(int fd, char *buf, size_t cap, char **body, size_t *blen)
-{
-	size_t len = 0, need;
-	char *end = NULL, *cl;
-	ssize_t n;
-
-	while (!end) {
-		if (len + 1 >= cap)
-			_exit(0);
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n <= 0)
-			return 0;
-		len += (size_t)n;
-		buf[len] = '\0';
-		end = strstr(buf, "\r\n\r\n");
-	}
-	*body = end + 4;
-	cl = strcasestr(buf, "\r\nContent-Length:");
-	need = cl && cl < end ? (size_t)atol(cl + 17) : 0;
-	while ((size_t)(buf + len - *body) < need) {
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n <= 0)
-			return 0;
-		len += (size_t)n;
-	}
-	*blen = need;
-	return len;
 }
 
 static void respond(int fd, int nconn, const char *method, const char *path, const char *body,
@@ -143,15 +47,15 @@ static void respond(int fd, int nconn, const char *method, const char *path, con
 	} else if (!strcmp(path, "/close")) {
 		n = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Conn: %d\r\n\r\nok",
 			     nconn);
-		write_str(fd, out, (size_t)n);
+		tap_server_write(fd, out, (size_t)n);
 		_exit(0); /* as a server timing out an idle keep-alive connection */
 	} else if (!strcmp(path, "/cut")) {
 		char half[500];
 
 		n = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
-		write_str(fd, out, (size_t)n);
+		tap_server_write(fd, out, (size_t)n);
 		memset(half, 'x', sizeof half);
-		write_str(fd, half, sizeof half);
+		tap_server_write(fd, half, sizeof half);
 		_exit(0);
 	} else if (!strcmp(path, "/404")) {
 		n = snprintf(out, sizeof out, "HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope");
@@ -163,16 +67,16 @@ static void respond(int fd, int nconn, const char *method, const char *path, con
 		static char big[70000];
 
 		n = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nX-Big: ");
-		write_str(fd, out, (size_t)n);
+		tap_server_write(fd, out, (size_t)n);
 		memset(big, 'a', sizeof big);
-		write_str(fd, big, sizeof big);
+		tap_server_write(fd, big, sizeof big);
 		n = snprintf(out, sizeof out, "\r\nContent-Length: 0\r\n\r\n");
 	} else if (!strcmp(path, "/folded")) {
 		n = snprintf(out, sizeof out,
 			     "HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 0\r\n\r\n");
 	} else if (!strcmp(path, "/eof")) {
 		n = snprintf(out, sizeof out, "HTTP/1.0 200 OK\r\n\r\nuntil the end");
-		write_str(fd, out, (size_t)n);
+		tap_server_write(fd, out, (size_t)n);
 		_exit(0);
 	} else if (!strcmp(path, "/continue")) {
 		n = snprintf(out, sizeof out,
@@ -186,7 +90,7 @@ static void respond(int fd, int nconn, const char *method, const char *path, con
 	} else {
 		n = snprintf(out, sizeof out, "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n");
 	}
-	write_str(fd, out, (size_t)n);
+	tap_server_write(fd, out, (size_t)n);
 }
 
 static void serve_conn(int fd, int nconn)
@@ -195,7 +99,7 @@ static void serve_conn(int fd, int nconn)
 	char method[16], target[512], *path, *body = NULL;
 	size_t blen = 0, len;
 
-	while ((len = read_request(fd, buf, sizeof buf, &body, &blen)) > 0) {
+	while ((len = tap_read_request(fd, buf, sizeof buf, &body, &blen)) > 0) {
 		if (sscanf(buf, "%15s %511s", method, target) != 2)
 			_exit(0);
 		path = target;
@@ -209,43 +113,6 @@ static void serve_conn(int fd, int nconn)
 		respond(fd, nconn, method, path, body, blen);
 	}
 	_exit(0);
-}
-
-static void die_with_parent(void)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Fork a server that forks again per connection; n counts the connections. */
-static void spawn_forking(int lfd, void (*handler)(int fd, int n))
-{
-	pid_t pid = fork();
-	int n = 0, fd;
-
-	if (pid < 0) {
-		perror("fork");
-		exit(1);
-	}
-	if (pid > 0) {
-		pids[npids++] = pid;
-		close(lfd);
-		return;
-	}
-	die_with_parent();
-	signal(SIGCHLD, SIG_IGN);
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n++;
-		if (fork() == 0) {
-			die_with_parent();
-			close(lfd);
-			handler(fd, n);
-			_exit(0);
-		}
-		close(fd);
-	}
 }
 
 /* ---- a CONNECT (and absolute-form GET) proxy that logs what it was asked ----- */
@@ -266,7 +133,7 @@ static void relay(int a, int b)
 			n = read(p[i].fd, buf, sizeof buf);
 			if (n <= 0)
 				_exit(0);
-			write_str(p[1 - i].fd, buf, (size_t)n);
+			tap_server_write(p[1 - i].fd, buf, (size_t)n);
 		}
 	}
 }
@@ -279,12 +146,12 @@ static void proxy_conn(int fd, int nconn)
 	size_t blen = 0, len;
 	int port, up, log;
 
-	len = read_request(fd, buf, sizeof buf, &body, &blen);
+	len = tap_read_request(fd, buf, sizeof buf, &body, &blen);
 	if (!len || sscanf(buf, "%15s %511s", method, target) != 2)
 		_exit(0);
 	log = open(at("proxy.log"), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	snprintf(line, sizeof line, "%s %s\n", method, target);
-	write_str(log, line, strlen(line));
+	tap_server_write(log, line, strlen(line));
 	close(log);
 	host = !strcmp(method, "CONNECT") ? target : target + strlen("http://");
 	colon = strchr(host, ':');
@@ -292,13 +159,13 @@ static void proxy_conn(int fd, int nconn)
 	if (strncmp(host, "127.0.0.1:", 10) || !colon)
 		_exit(0);
 	port = atoi(colon + 1);
-	up = connect_local(port);
+	up = tap_connect_local(port);
 	if (up < 0)
 		_exit(0);
 	if (!strcmp(method, "CONNECT"))
-		write_str(fd, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
+		tap_server_write(fd, "HTTP/1.1 200 Connection established\r\n\r\n", 39);
 	else
-		write_str(up, buf, len);
+		tap_server_write(up, buf, len);
 	relay(fd, up);
 }
 
@@ -353,7 +220,7 @@ static int make_certs(void)
 /* openssl s_server -WWW serving www/ on a free port. */
 static int spawn_s_server(const char *cert, const char *extra)
 {
-	int port = free_port();
+	int port = tap_free_port();
 	char cmd[2048];
 	pid_t pid;
 
@@ -363,14 +230,14 @@ static int spawn_s_server(const char *cert, const char *extra)
 		 port, tmp, cert, tmp, extra, tmp);
 	pid = fork();
 	if (pid == 0) {
-		die_with_parent();
+		tap_die_with_parent();
 		if (chdir(at("www")) < 0)
 			_exit(127);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	pids[npids++] = pid;
-	return wait_port(port) < 0 ? -1 : port;
+	tap_server_track(pid);
+	return tap_wait_port(port) < 0 ? -1 : port;
 }
 
 /* python3's http.server over TLS: HTTP/1.1 with keep-alive, X-Conn numbering
@@ -396,7 +263,7 @@ static const char py_server[] =
 
 static int spawn_py_server(void)
 {
-	int port = free_port();
+	int port = tap_free_port();
 	char cmd[2048];
 	pid_t pid;
 	FILE *f = fopen(at("server.py"), "we");
@@ -407,14 +274,14 @@ static int spawn_py_server(void)
 		 tmp, port, tmp, tmp, tmp);
 	pid = fork();
 	if (pid == 0) {
-		die_with_parent();
+		tap_die_with_parent();
 		if (chdir(at("www")) < 0)
 			_exit(127);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	pids[npids++] = pid;
-	return wait_port(port) < 0 ? -1 : port;
+	tap_server_track(pid);
+	return tap_wait_port(port) < 0 ? -1 : port;
 }
 
 /* ---- helpers over the client ---------------------------------------------------------- */
@@ -815,9 +682,9 @@ static void test_proxy(int plain, int tls)
 	struct c_http *h;
 	struct res r;
 	char proxy[64], want[64];
-	int pport, lfd = listen_any(&pport);
+	int pport, lfd = tap_listen_local(&pport);
 
-	spawn_forking(lfd, proxy_conn);
+	tap_serve_forking(lfd, proxy_conn);
 	snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", pport);
 	setenv("HTTPS_PROXY", proxy, 1);
 	h = session(true, at("ca"));
@@ -851,13 +718,7 @@ static void test_proxy(int plain, int tls)
 
 static void cleanup(void)
 {
-	int i;
-
-	for (i = 0; i < npids; i++) {
-		kill(pids[i], SIGKILL);
-		waitpid(pids[i], NULL, 0);
-	}
-	npids = 0;
+	tap_servers_stop();
 	tap_remove_tree(tmp);
 }
 
@@ -896,8 +757,8 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	lfd = listen_any(&port);
-	spawn_forking(lfd, serve_conn);
+	lfd = tap_listen_local(&port);
+	tap_serve_forking(lfd, serve_conn);
 	test_plain(port);
 
 	if (!have("openssl")) {
