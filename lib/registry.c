@@ -183,8 +183,10 @@ static int fetch_token(struct c_registry *r, const struct c_auth_challenge *ch, 
 		return auth_required(r, err);
 	}
 	if (resp.status != 200) {
+		int status = resp.status;
+
 		c_http_done(r->http, &resp);
-		return c_err_new(err, C_EXIT_AUTH, 0, "token for %s: HTTP %d", r->domain, resp.status);
+		return c_err_new(err, C_EXIT_AUTH, 0, "token for %s: HTTP %d", r->domain, status);
 	}
 	rc = c_http_read_all(r->http, &resp, TOKEN_MAX, &body, &len, err);
 	c_http_done(r->http, &resp);

@@ -338,8 +338,11 @@ int c_state_add(const char *root, struct c_state *s, c_err **err)
 		goto out;
 	}
 	rc = c_state_save(s, err);
-	if (rc < 0)
-		rmdir(s->dir);
+	if (rc < 0) {
+		c_remove_tree(s->dir);
+		free(s->dir);
+		s->dir = NULL;
+	}
 out:
 	c_unlock(lock);
 	return rc;
