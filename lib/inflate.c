@@ -212,22 +212,13 @@ static enum engine pick(enum c_compression comp)
 	}
 }
 
-struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err)
+/* The engine's state and output buffer, for z->eng. */
+static int start_engine(struct c_inflate *z, c_err **err)
 {
-	struct c_inflate *z = calloc(1, sizeof(*z));
-
-	if (!z) {
-		c_err_sys(err, "allocate", "inflate state");
-		return NULL;
-	}
-	z->fd = fd;
-	z->eng = pick(comp);
-	z->in = malloc(IN_SIZE);
-	if (z->eng != ENG_NONE)
+	if (z->eng != ENG_NONE) {
 		z->out = malloc(OUT_SIZE);
-	if (!z->in || (z->eng != ENG_NONE && !z->out)) {
-		c_err_sys(err, "allocate", "inflate buffers");
-		goto fail;
+		if (!z->out)
+			return c_err_sys(err, "allocate", "inflate buffers");
 	}
 	switch (z->eng) {
 #ifndef C_NO_ISAL
@@ -237,26 +228,91 @@ struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err)
 #endif
 	case ENG_ZLIB:
 		/* 16 + MAX_WBITS: a gzip header and trailer, both checked. */
-		if (inflateInit2(&z->zs, 16 + MAX_WBITS) != Z_OK) {
-			c_err_new(err, C_EXIT_FAIL, ENOMEM, "gzip stream: inflateInit2 failed");
-			goto fail;
-		}
+		if (inflateInit2(&z->zs, 16 + MAX_WBITS) != Z_OK)
+			return c_err_new(err, C_EXIT_FAIL, ENOMEM, "gzip stream: inflateInit2 failed");
 		z->zs_init = true;
 		break;
 	case ENG_ZSTD:
 		z->zstd = ZSTD_createDStream();
-		if (!z->zstd) {
-			c_err_new(err, C_EXIT_FAIL, ENOMEM, "zstd stream: ZSTD_createDStream failed");
-			goto fail;
-		}
+		if (!z->zstd)
+			return c_err_new(err, C_EXIT_FAIL, ENOMEM,
+					 "zstd stream: ZSTD_createDStream failed");
 		break;
 	default:
 		break;
 	}
+	return 0;
+}
+
+static struct c_inflate *alloc_inflate(int fd, c_err **err)
+{
+	struct c_inflate *z = calloc(1, sizeof(*z));
+
+	if (!z || !(z->in = malloc(IN_SIZE))) {
+		c_err_sys(err, "allocate", "inflate state");
+		free(z);
+		return NULL;
+	}
+	z->fd = fd;
+	z->next_in = z->in;
 	return z;
-fail:
-	c_inflate_free(z);
-	return NULL;
+}
+
+struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err)
+{
+	struct c_inflate *z = alloc_inflate(fd, err);
+
+	if (!z)
+		return NULL;
+	z->eng = pick(comp);
+	if (start_engine(z, err) < 0) {
+		c_inflate_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+enum c_compression c_compression_sniff(const void *buf, size_t len)
+{
+	static const unsigned char gz[] = { 0x1f, 0x8b }, zst[] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	if (len >= sizeof gz && !memcmp(buf, gz, sizeof gz))
+		return C_COMPRESSION_GZIP;
+	if (len >= sizeof zst && !memcmp(buf, zst, sizeof zst))
+		return C_COMPRESSION_ZSTD;
+	return C_COMPRESSION_NONE;
+}
+
+struct c_inflate *c_inflate_new_sniffed(int fd, enum c_compression *found, c_err **err)
+{
+	struct c_inflate *z = alloc_inflate(fd, err);
+	enum c_compression comp;
+	ssize_t n;
+
+	if (!z)
+		return NULL;
+	/* a pipe may hand over the magic number in pieces */
+	while (z->avail_in < C_COMPRESSION_MAGIC_MAX && !z->in_eof) {
+		n = read(fd, z->in + z->avail_in, IN_SIZE - z->avail_in);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			c_err_sys(err, "read", "stream");
+			c_inflate_free(z);
+			return NULL;
+		}
+		z->in_eof = n == 0;
+		z->avail_in += n;
+	}
+	comp = c_compression_sniff(z->in, z->avail_in);
+	if (found)
+		*found = comp;
+	z->eng = pick(comp);
+	if (start_engine(z, err) < 0) {
+		c_inflate_free(z);
+		return NULL;
+	}
+	return z;
 }
 
 void c_inflate_free(struct c_inflate *z)

@@ -32,6 +32,17 @@ struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err);
  * returns its length, 0 at the end of the stream, -1 on error. */
 ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err);
 
+/* The compression of a stream that begins with buf (len bytes): gzip and
+ * zstd by their magic numbers (C_COMPRESSION_MAGIC_MAX bytes at most are
+ * looked at), anything else is none. */
+#define C_COMPRESSION_MAGIC_MAX 4
+enum c_compression c_compression_sniff(const void *buf, size_t len);
+
+/* c_inflate_new for a stream that says itself how it is compressed: its
+ * first bytes are read (into the inflater's buffer, so that nothing is lost
+ * from a pipe) and sniffed; *found (may be NULL) gets the answer. */
+struct c_inflate *c_inflate_new_sniffed(int fd, enum c_compression *found, c_err **err);
+
 void c_inflate_free(struct c_inflate *z);
 
 /* Test hook: non-zero makes streams started afterwards inflate gzip with
