@@ -26,6 +26,7 @@ struct c_tarin {
 	size_t blk_len;
 	int64_t blk_off, pos;
 	bool data_end;
+	bool skipped; /* its data passed over (libarchive is at the next header) */
 };
 
 static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
@@ -100,9 +101,10 @@ int c_tarin_next(struct c_tarin *t, struct archive_entry **entry, c_err **err)
 
 	/* the rest of the entry before, so that what the next header call
 	 * reads is the next header or the end marker */
-	if (t->entry && archive_read_data_skip(t->a) < ARCHIVE_WARN)
+	if (t->entry && !t->skipped && archive_read_data_skip(t->a) < ARCHIVE_WARN)
 		return tar_fail(t, err);
 	t->entry = NULL;
+	t->skipped = false;
 	before = archive_filter_bytes(t->a, 0);
 	r = archive_read_next_header(t->a, entry);
 	if (r == ARCHIVE_EOF && archive_filter_bytes(t->a, 0) == before) {
@@ -169,6 +171,9 @@ int c_tarin_skip(struct c_tarin *t, c_err **err)
 	t->blk_len = 0;
 	t->data_end = true;
 	t->pos = archive_entry_size(t->entry);
+	if (t->skipped)
+		return 0;
+	t->skipped = true;
 	return archive_read_data_skip(t->a) < ARCHIVE_WARN ? tar_fail(t, err) : 0;
 }
 
