@@ -260,46 +260,32 @@ static json_t *split_words(struct change *c, const char *s)
 	for (;; s++) {
 		char ch = *s;
 
-		if (!in_word && !quote) {
+		if (!in_word) {
 			if (!ch)
 				break;
 			if (isspace((unsigned char)ch))
 				continue;
 			in_word = true;
 		}
-		if (!ch) {
+		if (!ch || (!quote && isspace((unsigned char)ch))) {
+			/* the word ends */
 			if ((blank_ok || w.len) && json_array_append_new(words, json_string(w.s ? w.s : "")) < 0)
 				goto oom;
-			break;
-		}
-		if (!quote) {
-			if (isspace((unsigned char)ch)) {
-				if ((blank_ok || w.len) &&
-				    json_array_append_new(words, json_string(w.s ? w.s : "")) < 0)
-					goto oom;
-				w.len = 0;
-				if (w.s)
-					w.s[0] = '\0';
-				blank_ok = in_word = false;
-				continue;
-			}
-			if (ch == '\'' || ch == '"') {
-				quote = ch;
-				blank_ok = true;
-			} else if (ch == ESCAPE) {
-				if (!s[1])
-					continue;
-				if (putc_(&w, ch) < 0)
-					goto oom;
-				ch = *++s;
-			}
-			if (putc_(&w, ch) < 0)
-				goto oom;
+			if (!ch)
+				break;
+			w.len = 0;
+			w.s[0] = '\0';
+			blank_ok = in_word = false;
 			continue;
 		}
-		if (ch == quote)
+		if (!quote && (ch == '\'' || ch == '"')) {
+			quote = ch;
+			blank_ok = true;
+		} else if (quote && ch == quote) {
 			quote = 0;
-		else if (ch == ESCAPE && quote != '\'') {
+		} else if (ch == ESCAPE && quote != '\'') {
+			/* it takes the next character along; at the end it is
+			 * dropped, and ends a quote */
 			if (!s[1]) {
 				quote = 0;
 				continue;

@@ -117,29 +117,25 @@ oom:
 	return NULL;
 }
 
+static int run(struct c_deflate *z, const void *buf, size_t len, bool end, c_err **err)
+{
+#ifndef C_NO_ISAL
+	if (!z->zlib)
+		return run_isal(z, buf, len, end, err);
+#endif
+	return run_zlib(z, buf, len, end, err);
+}
+
 int c_deflate_write(struct c_deflate *z, const void *buf, size_t len, c_err **err)
 {
-	if (!len)
-		return 0;
-#ifndef C_NO_ISAL
-	if (!z->zlib) {
-		/* igzip's avail_in is 32 bits */
-		while (len > UINT32_MAX) {
-			if (run_isal(z, buf, UINT32_MAX, false, err) < 0)
-				return -1;
-			buf = (const char *)buf + UINT32_MAX;
-			len -= UINT32_MAX;
-		}
-		return run_isal(z, buf, len, false, err);
-	}
-#endif
+	/* both engines count their input in 32 bits */
 	while (len > UINT32_MAX) {
-		if (run_zlib(z, buf, UINT32_MAX, false, err) < 0)
+		if (run(z, buf, UINT32_MAX, false, err) < 0)
 			return -1;
 		buf = (const char *)buf + UINT32_MAX;
 		len -= UINT32_MAX;
 	}
-	return run_zlib(z, buf, len, false, err);
+	return len ? run(z, buf, len, false, err) : 0;
 }
 
 int c_deflate_finish(struct c_deflate *z, c_err **err)
@@ -147,11 +143,7 @@ int c_deflate_finish(struct c_deflate *z, c_err **err)
 	if (z->finished)
 		return 0;
 	z->finished = true;
-#ifndef C_NO_ISAL
-	if (!z->zlib)
-		return run_isal(z, NULL, 0, true, err);
-#endif
-	return run_zlib(z, NULL, 0, true, err);
+	return run(z, NULL, 0, true, err);
 }
 
 void c_deflate_free(struct c_deflate *z)
