@@ -22,26 +22,6 @@
 
 static char dir[] = "/tmp/c-tools-import-XXXXXX";
 
-struct mem {
-	char *buf;
-	size_t len, cap;
-};
-
-static int to_mem(void *arg, const void *buf, size_t len, c_err **err)
-{
-	struct mem *m = arg;
-
-	if (m->len + len > m->cap) {
-		m->cap = (m->len + len) * 2 + 1;
-		m->buf = realloc(m->buf, m->cap);
-		if (!m->buf)
-			tap_bail("realloc", "mem");
-	}
-	memcpy(m->buf + m->len, buf, len);
-	m->len += len;
-	return 0;
-}
-
 static void put_file(const char *path, const void *buf, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -52,18 +32,18 @@ static void put_file(const char *path, const void *buf, size_t len)
 }
 
 /* The uncompressed content of a blob. */
-static struct mem blob_content(struct c_store *s, const struct c_digest *d)
+static struct tap_buf blob_content(struct c_store *s, const struct c_digest *d)
 {
 	char *path = c_store_blob_path(s, d);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct mem m = { 0 };
+	struct tap_buf m = { 0 };
 	c_err *e = NULL;
 	struct c_inflate *z = fd >= 0 ? c_inflate_new_sniffed(fd, NULL, &e) : NULL;
 	const void *b;
 	ssize_t n;
 
 	while (z && (n = c_inflate_read(z, &b, &e)) > 0)
-		to_mem(&m, b, (size_t)n, &e);
+		tap_buf_put(&m, b, (size_t)n, &e);
 	c_err_free(&e);
 	c_inflate_free(z);
 	if (fd >= 0)
@@ -91,7 +71,7 @@ static void test_mklayer(struct c_store *s)
 	char *data = malloc(len);
 	struct c_mklayer_out a, b;
 	struct c_digest want;
-	struct mem back;
+	struct tap_buf back;
 	c_err *e = NULL;
 	int ok1 = 1, ok2 = 1;
 
@@ -205,18 +185,18 @@ static void test_config(void)
 static char *names(struct c_store *s)
 {
 	struct c_store_image *imgs;
-	struct mem m = { 0 };
+	struct tap_buf m = { 0 };
 	size_t n;
 	c_err *e = NULL;
 
 	if (c_store_list(s, &imgs, &n, &e) < 0)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		to_mem(&m, imgs[i].name ? imgs[i].name : "-", strlen(imgs[i].name ? imgs[i].name : "-"),
+		tap_buf_put(&m, imgs[i].name ? imgs[i].name : "-", strlen(imgs[i].name ? imgs[i].name : "-"),
 		       &e);
-		to_mem(&m, "\n", 1, &e);
+		tap_buf_put(&m, "\n", 1, &e);
 	}
-	to_mem(&m, "", 1, &e);
+	tap_buf_put(&m, "", 1, &e);
 	c_store_images_free(imgs, n);
 	return m.buf;
 }
@@ -258,7 +238,7 @@ static bool diff_id_is(struct c_store *s, const struct c_digest *manifest,
 
 static void test_import(struct c_store *s)
 {
-	struct mem tar = { 0 }, gz = { 0 }, evil = { 0 };
+	struct tap_buf tar = { 0 }, gz = { 0 }, evil = { 0 };
 	struct c_digest d1, d2, d3, want;
 	c_err *e = NULL;
 	char *list;
@@ -267,11 +247,11 @@ static void test_import(struct c_store *s)
 	tap_mkdir(tap_at(dir, "tree"));
 	tap_mkdir(tap_at(dir, "tree/etc"));
 	tap_put(tap_at(dir, "tree/etc/hostname"), "imported\n");
-	if (c_tar_dir(tap_at(dir, "tree"), to_mem, &tar, &e) < 0)
+	if (c_tar_dir(tap_at(dir, "tree"), tap_buf_put, &tar, &e) < 0)
 		tap_bail("tar", "tree");
 	put_file(tap_at(dir, "tree.tar"), tar.buf, tar.len);
 	{
-		struct c_deflate *z = c_deflate_new(to_mem, &gz, &e);
+		struct c_deflate *z = c_deflate_new(tap_buf_put, &gz, &e);
 
 		c_deflate_write(z, tar.buf, tar.len, &e);
 		c_deflate_finish(z, &e);
@@ -293,7 +273,7 @@ static void test_import(struct c_store *s)
 	/* refused: "../x", a truncated tar; nothing named, no blob left */
 	blobs = count_dir("root/blobs/sha256");
 	{
-		struct c_tarout *o = c_tarout_new(to_mem, &evil, &e);
+		struct c_tarout *o = c_tarout_new(tap_buf_put, &evil, &e);
 		struct archive_entry *ae = archive_entry_new();
 
 		archive_entry_copy_pathname(ae, "../x");

@@ -20,26 +20,6 @@
 static char dir[] = "/tmp/c-tools-tardir-XXXXXX";
 static const char zeros[1024];
 
-struct mem {
-	char *buf;
-	size_t len, cap;
-};
-
-static int to_mem(void *arg, const void *buf, size_t len, c_err **err)
-{
-	struct mem *m = arg;
-
-	if (m->len + len > m->cap) {
-		m->cap = (m->len + len) * 2;
-		m->buf = realloc(m->buf, m->cap);
-		if (!m->buf)
-			tap_bail("realloc", "tar");
-	}
-	memcpy(m->buf + m->len, buf, len);
-	m->len += len;
-	return 0;
-}
-
 /* An fd reading the bytes (a file unlinked at once). */
 static int fd_of(const void *buf, size_t len)
 {
@@ -54,13 +34,13 @@ static int fd_of(const void *buf, size_t len)
 
 /* One line per entry, as the reader sees it:
  *   NAME TYPE MODE UID:GID [-> LINK | = HARDLINK | size N sha HEX8] [xattr K=V]... */
-static char *listing(const void *buf, size_t len, enum c_compression *comp, struct mem *tee,
+static char *listing(const void *buf, size_t len, enum c_compression *comp, struct tap_buf *tee,
 		     c_err **err)
 {
 	int fd = fd_of(buf, len);
-	struct c_tarin *t = c_tarin_open(fd, tee ? to_mem : NULL, tee, comp, err);
+	struct c_tarin *t = c_tarin_open(fd, tee ? tap_buf_put : NULL, tee, comp, err);
 	struct archive_entry *e;
-	struct mem out = { 0 };
+	struct tap_buf out = { 0 };
 	int r = -1;
 
 	while (t && (r = c_tarin_next(t, &e, err)) > 0) {
@@ -108,8 +88,8 @@ static char *listing(const void *buf, size_t len, enum c_compression *comp, stru
 		while (archive_entry_xattr_next(e, &k, &v, &vn) == ARCHIVE_OK)
 			n += snprintf(line + n, sizeof line - n, " xattr %s=%.*s", k, (int)vn,
 				      (const char *)v);
-		to_mem(&out, line, strlen(line), err);
-		to_mem(&out, "\n", 1, err);
+		tap_buf_put(&out, line, strlen(line), err);
+		tap_buf_put(&out, "\n", 1, err);
 	}
 	if (r == 0)
 		r = c_tarin_finish(t, err);
@@ -119,7 +99,7 @@ static char *listing(const void *buf, size_t len, enum c_compression *comp, stru
 		free(out.buf);
 		return NULL;
 	}
-	to_mem(&out, "", 1, err);
+	tap_buf_put(&out, "", 1, err);
 	return out.buf;
 }
 
@@ -172,7 +152,7 @@ static void make_tree(bool *have_xattr, bool *have_dev)
 
 static void test_tree(void)
 {
-	struct mem tar = { 0 }, tar2 = { 0 }, tee = { 0 };
+	struct tap_buf tar = { 0 }, tar2 = { 0 }, tee = { 0 };
 	bool have_xattr, have_dev;
 	enum c_compression comp = C_COMPRESSION_GZIP;
 	char want[2048], secret_owner[32], me[32], *got;
@@ -183,7 +163,7 @@ static void test_tree(void)
 		 geteuid() ? (int)getegid() : 1001);
 
 	make_tree(&have_xattr, &have_dev);
-	ok(c_tar_dir(tap_at(dir, "t"), to_mem, &tar, &e) == 0, "tar a tree");
+	ok(c_tar_dir(tap_at(dir, "t"), tap_buf_put, &tar, &e) == 0, "tar a tree");
 	if (e)
 		tap_diag("%s", e->msg);
 	c_err_free(&e);
@@ -208,7 +188,7 @@ static void test_tree(void)
 	ok(comp == C_COMPRESSION_NONE, "read as an uncompressed tar");
 	ok(tee.len == tar.len && !memcmp(tee.buf, tar.buf, tar.len), "the tee saw every byte (%zu)",
 	   tee.len);
-	ok(c_tar_dir(tap_at(dir, "t"), to_mem, &tar2, &e) == 0 && tar2.len == tar.len &&
+	ok(c_tar_dir(tap_at(dir, "t"), tap_buf_put, &tar2, &e) == 0 && tar2.len == tar.len &&
 		   !memcmp(tar2.buf, tar.buf, tar.len),
 	   "the same tree gives the same tar");
 	if (!have_xattr)
@@ -219,8 +199,8 @@ static void test_tree(void)
 
 	/* the reader: gzip'd, truncated, not a tar */
 	{
-		struct mem gz = { 0 };
-		struct c_deflate *z = c_deflate_new(to_mem, &gz, &e);
+		struct tap_buf gz = { 0 };
+		struct c_deflate *z = c_deflate_new(tap_buf_put, &gz, &e);
 		char *plain = listing(tar.buf, tar.len, NULL, NULL, &e);
 
 		c_deflate_write(z, tar.buf, tar.len, &e);
@@ -263,7 +243,7 @@ static void test_tree(void)
 	got = listing("this is not a tar archive, not at all, really", 45, NULL, NULL, &e);
 	ok(!got && e && e->status == C_EXIT_DATA && tap_err_has(&e, "tar stream: not a tar archive"),
 	   "not a tar: a data error");
-	ok(c_tar_dir(tap_at(dir, "nonexistent"), to_mem, &tar, &e) < 0 &&
+	ok(c_tar_dir(tap_at(dir, "nonexistent"), tap_buf_put, &tar, &e) < 0 &&
 		   tap_err_has(&e, "nonexistent"),
 	   "a missing directory is named");
 	free(tar.buf);
