@@ -494,6 +494,66 @@ void c_blob_discard(struct c_blob_writer *w)
 	c_blob_abort(w);
 }
 
+/* --- layer info --------------------------------------------------------------------- */
+
+/* "layerinfo/ALG/HEX", relative to the root. */
+static char *info_rel(const struct c_digest *d)
+{
+	char *p;
+
+	if (asprintf(&p, "layerinfo/%s/%s", c_digest_alg_name(d->alg), c_digest_hex(d)) < 0)
+		return NULL;
+	return p;
+}
+
+int c_store_layer_info(struct c_store *s, const struct c_digest *blob, struct c_digest *diff_id,
+		       int64_t *size)
+{
+	_cleanup_free_ char *rel = info_rel(blob), *buf = NULL;
+	char id[C_DIGEST_STR_MAX];
+	long long n;
+	c_err *e = NULL;
+	size_t len;
+
+	if (!rel || c_read_file_at(s->dirfd, rel, 256, &buf, &len, &e) < 0) {
+		c_err_free(&e);
+		return 0;
+	}
+	if (sscanf(buf, "%135s %lld", id, &n) != 2 || n < 0 || c_digest_parse(diff_id, id, &e) < 0) {
+		c_err_free(&e);
+		return 0;
+	}
+	*size = n;
+	return 1;
+}
+
+void c_store_set_layer_info(struct c_store *s, const struct c_digest *blob,
+			    const struct c_digest *diff_id, int64_t size)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	c_err *e = NULL;
+	char dir[64];
+	int n;
+
+	snprintf(dir, sizeof dir, "layerinfo/%s", c_digest_alg_name(blob->alg));
+	if (mkdir_at(s->dirfd, "layerinfo", &e) < 0 || mkdir_at(s->dirfd, dir, &e) < 0 ||
+	    asprintf(&path, "%s/%s/%s", s->root, dir, c_digest_hex(blob)) < 0 ||
+	    (n = asprintf(&text, "%s %lld\n", diff_id->str, (long long)size)) < 0) {
+		c_err_free(&e);
+		return;
+	}
+	c_write_file_volatile(path, text, (size_t)n, 0644, &e);
+	c_err_free(&e);
+}
+
+void c_store_drop_layer_info(struct c_store *s, const struct c_digest *blob)
+{
+	_cleanup_free_ char *rel = info_rel(blob);
+
+	if (rel)
+		unlinkat(s->dirfd, rel, 0);
+}
+
 /* --- names ------------------------------------------------------------------------- */
 
 static bool is_alnum(char c)
@@ -1192,6 +1252,10 @@ static int gc_sweep(struct c_store *s, json_t *seen, c_store_gc_fn fn, void *arg
 		snprintf(dir, sizeof dir, "blobs/%s", algs[i]);
 		if (sweep_dir(s, dir, algs[i], seen, fn, arg, err) < 0)
 			return -1;
+		/* what was known of the blobs that went, unreported */
+		snprintf(dir, sizeof dir, "layerinfo/%s", algs[i]);
+		if (sweep_dir(s, dir, algs[i], seen, NULL, NULL, err) < 0)
+			return -1;
 	}
 	/* nobody else has the store open, so nothing in tmp/ is in use */
 	return sweep_dir(s, "tmp", NULL, NULL, fn, arg, err);
@@ -1267,6 +1331,7 @@ int c_store_drop_unused(struct c_store *s, const struct c_digest *d, size_t n, c
 				continue;
 			if (!rel || (unlinkat(s->dirfd, rel, 0) < 0 && errno != ENOENT))
 				rc = c_err_sys(err, "remove", d[i].str);
+			c_store_drop_layer_info(s, &d[i]);
 			removed[d[i].alg == C_DIGEST_SHA512] = true;
 		}
 		for (int i = 0; i < 2 && rc == 0; i++)

@@ -123,6 +123,24 @@ int c_blob_commit(struct c_blob_writer *w, c_err **err);
 void c_blob_abort(struct c_blob_writer *w);
 void c_blob_discard(struct c_blob_writer *w);
 
+/* --- what a layer blob holds -------------------------------------------------------
+ *
+ * A compressed layer's diff_id and uncompressed size, once known (a layer
+ * made here, or inflated once by a save), kept beside its blob as
+ * ROOT/layerinfo/ALG/HEX ("DIFF_ID SIZE\n"), so that writing the layer
+ * uncompressed into a docker archive needs no pass to learn its size.  A
+ * cache: written without fsync, its loss or a torn file only costs that
+ * pass again; c_store_gc() removes it with its blob. */
+
+/* 1 with *diff_id and *size when known, 0 when not. */
+int c_store_layer_info(struct c_store *s, const struct c_digest *blob, struct c_digest *diff_id,
+		       int64_t *size);
+/* Record it; failing to is no error (the caller goes on). */
+void c_store_set_layer_info(struct c_store *s, const struct c_digest *blob,
+			    const struct c_digest *diff_id, int64_t size);
+/* Forget it (found to be wrong). */
+void c_store_drop_layer_info(struct c_store *s, const struct c_digest *blob);
+
 /* --- names (index.json) ------------------------------------------------------- */
 
 /* Point name at a manifest or index descriptor (mediaType, digest, size;

@@ -301,6 +301,33 @@ static void test_new_blob(struct c_store *s)
 	ok(file_size(path) < 0, "abort removes a new blob's temp file (nothing to resume)");
 }
 
+/* What a layer blob holds uncompressed, kept beside it. */
+static void test_layer_info(struct c_store *s)
+{
+	struct c_digest blob, id, got;
+	int64_t size = -1;
+	c_err *e = NULL;
+	char path[512];
+
+	put(s, "a layer blob", &blob);
+	digest_of("its tar", 7, &id);
+	ok(!c_store_layer_info(s, &blob, &got, &size), "nothing known of a new blob");
+	c_store_set_layer_info(s, &blob, &id, 12345);
+	ok(c_store_layer_info(s, &blob, &got, &size) && c_digest_equal(&got, &id) && size == 12345,
+	   "its diff_id and size once recorded");
+	snprintf(path, sizeof path, "layerinfo/sha256/%s", c_digest_hex(&blob));
+	ok(exists(path), "as layerinfo/sha256/HEX");
+	c_store_drop_layer_info(s, &blob);
+	ok(!c_store_layer_info(s, &blob, &got, &size), "dropped");
+	c_store_set_layer_info(s, &blob, &id, 1);
+	ok(c_store_gc(s, 0, NULL, NULL, &e) == 0 && !c_store_has_blob(s, &blob) && !exists(path),
+	   "gc removes it with its blob");
+	snprintf(path, sizeof path, "%s/layerinfo/sha256/%s", root, c_digest_hex(&blob));
+	tap_put(path, "garbage");
+	ok(!c_store_layer_info(s, &blob, &got, &size), "a file that does not parse is nothing known");
+	unlink(path);
+}
+
 /* Several names in one rewrite; all or none. */
 static void test_set_names(struct c_store *s)
 {
@@ -493,6 +520,7 @@ int main(void)
 	test_race_blob();
 	test_names(s);
 	test_new_blob(s);
+	test_layer_info(s);
 	test_set_names(s);
 	test_drop_unused(s);
 	test_gc_check(s);
