@@ -1,6 +1,7 @@
 #include "inflate.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include <zlib.h>
 #include <zstd.h>
+
+#include "ring.h"
 #ifndef C_NO_ISAL
 #include <isa-l/igzip_lib.h>
 #endif
@@ -34,7 +37,15 @@ struct c_inflate {
 	z_stream zs;
 	bool zs_init;
 	ZSTD_DStream *zstd;
+	/* c_inflate_ahead: a thread inflating into a ring of chunks */
+	struct c_ring *ring;
+	struct c_hasher *hash;
+	pthread_t thread;
+	bool thread_on;
 };
+
+/* Chunks the thread may make ahead of the reader. */
+#define AHEAD 8
 
 static atomic_int force_zlib;
 
@@ -179,7 +190,7 @@ static ssize_t read_none(struct c_inflate *z, const void **out, c_err **err)
 	return n;
 }
 
-ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err)
+static ssize_t engine_read(struct c_inflate *z, const void **out, c_err **err)
 {
 	*out = z->out;
 	switch (z->eng) {
@@ -194,6 +205,47 @@ ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err)
 	default:
 		return read_none(z, out, err);
 	}
+}
+
+ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err)
+{
+	return z->ring ? c_ring_next(z->ring, out, err) : engine_read(z, out, err);
+}
+
+static void *ahead_main(void *arg)
+{
+	struct c_inflate *z = arg;
+	c_err *e = NULL;
+	const void *p;
+	void *buf;
+	ssize_t n;
+
+	while ((buf = c_ring_get(z->ring)) && (n = engine_read(z, &p, &e)) > 0) {
+		if (z->hash)
+			c_hasher_update(z->hash, p, (size_t)n);
+		memcpy(buf, p, (size_t)n);
+		c_ring_put(z->ring, (size_t)n);
+	}
+	c_ring_end(z->ring, e);
+	return NULL;
+}
+
+int c_inflate_ahead(struct c_inflate *z, struct c_hasher *h, c_err **err)
+{
+	int e;
+
+	z->ring = c_ring_new(AHEAD, C_INFLATE_CHUNK_MAX, err);
+	if (!z->ring)
+		return c_err_wrap(err, "inflate");
+	z->hash = h;
+	e = pthread_create(&z->thread, NULL, ahead_main, z);
+	if (e) {
+		c_ring_free(z->ring);
+		z->ring = NULL;
+		return c_err_new(err, C_EXIT_FAIL, e, "start decompression thread: %s", strerror(e));
+	}
+	z->thread_on = true;
+	return 0;
 }
 
 static enum engine pick(enum c_compression comp)
@@ -319,6 +371,11 @@ void c_inflate_free(struct c_inflate *z)
 {
 	if (!z)
 		return;
+	if (z->thread_on) {
+		c_ring_stop(z->ring);
+		pthread_join(z->thread, NULL);
+	}
+	c_ring_free(z->ring);
 	if (z->zs_init)
 		inflateEnd(&z->zs);
 	ZSTD_freeDStream(z->zstd);

@@ -6,7 +6,10 @@
 
 #include "cleanup.h"
 #include "deflate.h"
+#include "ring.h"
 
+/* The pieces deflate gets: always whole chunks but the last, so that the
+ * same tar gives the same blob however it was written. */
 #define CHUNK (1 << 20)
 #define RING 4
 
@@ -17,18 +20,12 @@ struct c_mklayer {
 	struct c_hasher diff_id;
 	int64_t tar_size;
 	/* chunks from the caller to the compressing thread */
+	struct c_ring *ring;
+	char *cur;   /* the chunk being filled, or NULL */
+	size_t have; /* bytes in it */
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	char *buf[RING];
-	size_t len[RING];
-	bool full[RING];
-	size_t head;  /* the caller fills buf[head] */
-	size_t tail;  /* the thread takes buf[tail] */
-	bool end;     /* no more chunks after the full ones */
-	bool done;    /* the thread has finished (err set when it failed) */
-	c_err *err;
+	c_err *err; /* the thread's, once joined */
 };
 
 static int to_blob(void *arg, const void *buf, size_t len, c_err **err)
@@ -39,37 +36,16 @@ static int to_blob(void *arg, const void *buf, size_t len, c_err **err)
 static void *compress_main(void *arg)
 {
 	struct c_mklayer *l = arg;
-	c_err *e = NULL;
-	int rc = 0;
+	const void *buf;
+	ssize_t n;
 
-	for (;;) {
-		size_t t;
-		bool end;
-
-		pthread_mutex_lock(&l->mu);
-		while (!l->full[l->tail] && !l->end)
-			pthread_cond_wait(&l->cv, &l->mu);
-		t = l->tail;
-		end = !l->full[t];
-		pthread_mutex_unlock(&l->mu);
-		if (end)
+	while ((n = c_ring_next(l->ring, &buf, &l->err)) > 0)
+		if (c_deflate_write(l->z, buf, (size_t)n, &l->err) < 0)
 			break;
-		rc = c_deflate_write(l->z, l->buf[t], l->len[t], &e);
-		pthread_mutex_lock(&l->mu);
-		l->full[t] = false;
-		l->tail = (t + 1) % RING;
-		pthread_cond_broadcast(&l->cv);
-		pthread_mutex_unlock(&l->mu);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0)
-		c_deflate_finish(l->z, &e);
-	pthread_mutex_lock(&l->mu);
-	l->err = e;
-	l->done = true;
-	pthread_cond_broadcast(&l->cv);
-	pthread_mutex_unlock(&l->mu);
+	if (n == 0)
+		c_deflate_finish(l->z, &l->err);
+	else
+		c_ring_stop(l->ring);
 	return NULL;
 }
 
@@ -82,17 +58,9 @@ struct c_mklayer *c_mklayer_new(struct c_store *s, c_err **err)
 		c_err_sys(err, "allocate", "layer");
 		return NULL;
 	}
-	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv, NULL);
 	c_hasher_init(&l->diff_id, C_DIGEST_SHA256);
-	for (int i = 0; i < RING; i++) {
-		l->buf[i] = malloc(CHUNK);
-		if (!l->buf[i]) {
-			c_err_sys(err, "allocate", "layer buffers");
-			goto fail;
-		}
-	}
-	if (c_blob_begin_new(s, C_DIGEST_SHA256, &l->w, err) < 0)
+	l->ring = c_ring_new(RING, CHUNK, err);
+	if (!l->ring || c_blob_begin_new(s, C_DIGEST_SHA256, &l->w, err) < 0)
 		goto fail;
 	l->begun = true;
 	l->z = c_deflate_new(to_blob, &l->w, err);
@@ -110,29 +78,25 @@ fail:
 	return NULL;
 }
 
-/* Hand buf[head] to the thread and wait for the next buffer to be free;
- * the thread's error when it has stopped. */
-static int push(struct c_mklayer *l, c_err **err)
+/* Let the thread finish the stream; its error if it failed. */
+static int stop(struct c_mklayer *l, c_err **err)
 {
-	int rc = 0;
-
-	pthread_mutex_lock(&l->mu);
-	l->full[l->head] = true;
-	l->head = (l->head + 1) % RING;
-	pthread_cond_broadcast(&l->cv);
-	while (l->full[l->head] && !l->done)
-		pthread_cond_wait(&l->cv, &l->mu);
-	if (l->done && l->err) {
+	if (!l->started)
+		return 0;
+	if (l->cur && l->have)
+		c_ring_put(l->ring, l->have);
+	l->cur = NULL;
+	c_ring_end(l->ring, NULL);
+	pthread_join(l->thread, NULL);
+	l->started = false;
+	if (!l->err)
+		return 0;
+	if (err)
 		*err = l->err;
-		l->err = NULL;
-		rc = -1;
-	} else if (l->done) {
-		rc = c_err_new(err, C_EXIT_FAIL, 0, "gzip: compression stopped before");
-	}
-	if (rc == 0)
-		l->len[l->head] = 0;
-	pthread_mutex_unlock(&l->mu);
-	return rc;
+	else
+		c_err_free(&l->err);
+	l->err = NULL;
+	return -1;
 }
 
 int c_mklayer_write(struct c_mklayer *l, const void *buf, size_t len, c_err **err)
@@ -140,46 +104,24 @@ int c_mklayer_write(struct c_mklayer *l, const void *buf, size_t len, c_err **er
 	c_hasher_update(&l->diff_id, buf, len);
 	l->tar_size += (int64_t)len;
 	while (len) {
-		size_t *have = &l->len[l->head], n = CHUNK - *have;
+		size_t n;
 
-		if (n > len)
-			n = len;
-		memcpy(l->buf[l->head] + *have, buf, n);
-		*have += n;
+		if (!l->cur && !(l->cur = c_ring_get(l->ring))) {
+			/* the thread has stopped: its error */
+			return stop(l, err) < 0 ? -1 : c_err_new(err, C_EXIT_FAIL, 0, "gzip: stopped");
+		}
+		n = CHUNK - l->have < len ? CHUNK - l->have : len;
+		memcpy(l->cur + l->have, buf, n);
+		l->have += n;
 		buf = (const char *)buf + n;
 		len -= n;
-		if (*have == CHUNK && push(l, err) < 0)
-			return -1;
+		if (l->have == CHUNK) {
+			c_ring_put(l->ring, CHUNK);
+			l->cur = NULL;
+			l->have = 0;
+		}
 	}
 	return 0;
-}
-
-/* Let the thread finish the stream; its error if it failed. */
-static int stop(struct c_mklayer *l, c_err **err)
-{
-	int rc = 0;
-
-	if (!l->started)
-		return 0;
-	pthread_mutex_lock(&l->mu);
-	if (l->len[l->head] && !l->full[l->head]) {
-		l->full[l->head] = true;
-		l->head = (l->head + 1) % RING;
-	}
-	l->end = true;
-	pthread_cond_broadcast(&l->cv);
-	pthread_mutex_unlock(&l->mu);
-	pthread_join(l->thread, NULL);
-	l->started = false;
-	if (l->err) {
-		if (err)
-			*err = l->err;
-		else
-			c_err_free(&l->err);
-		l->err = NULL;
-		rc = -1;
-	}
-	return rc;
 }
 
 int c_mklayer_commit(struct c_mklayer *l, struct c_mklayer_out *out, c_err **err)
@@ -193,6 +135,7 @@ int c_mklayer_commit(struct c_mklayer *l, struct c_mklayer_out *out, c_err **err
 	out->size = l->w.offset;
 	c_hasher_final(&l->diff_id, &out->diff_id);
 	out->tar_size = l->tar_size;
+	c_store_set_layer_info(l->w.store, &out->digest, &out->diff_id, out->tar_size);
 	return 0;
 }
 
@@ -204,10 +147,7 @@ void c_mklayer_free(struct c_mklayer *l)
 	if (l->begun)
 		c_blob_discard(&l->w);
 	c_deflate_free(l->z);
-	for (int i = 0; i < RING; i++)
-		free(l->buf[i]);
-	pthread_cond_destroy(&l->cv);
-	pthread_mutex_destroy(&l->mu);
+	c_ring_free(l->ring);
 	free(l);
 }
 

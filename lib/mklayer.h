@@ -13,7 +13,8 @@
  * The compression runs in a thread of its own, a few chunks behind the
  * caller, whose own work (reading, unpacking, checking the tar, hashing the
  * diff_id) overlaps it.  The blob goes in through the store's blob writer:
- * complete, synced and named after its content, or not at all. */
+ * complete, synced and named after its content, or not at all; its diff_id
+ * and size are recorded (c_store_set_layer_info). */
 #ifndef C_MKLAYER_H
 #define C_MKLAYER_H
 
