@@ -432,6 +432,7 @@ static int blob_diff_id(struct loader *ld, struct entry *e, c_err **err)
 	struct c_inflate *z;
 	struct c_hasher h;
 	const void *buf;
+	int64_t size = 0;
 	ssize_t n;
 
 	if (fd < 0)
@@ -440,13 +441,17 @@ static int blob_diff_id(struct loader *ld, struct entry *e, c_err **err)
 	if (!z)
 		return -1;
 	c_hasher_init(&h, C_DIGEST_SHA256);
-	while ((n = c_inflate_read(z, &buf, err)) > 0)
+	while ((n = c_inflate_read(z, &buf, err)) > 0) {
 		c_hasher_update(&h, buf, (size_t)n);
+		size += n;
+	}
 	c_inflate_free(z);
 	if (n < 0)
 		return c_err_wrap(err, "%s", e->path);
 	c_hasher_final(&h, &e->diff_id);
 	e->layer_known = true;
+	if (e->comp != C_COMPRESSION_NONE)
+		c_store_set_layer_info(ld->s, &e->digest, &e->diff_id, size);
 	return 0;
 }
 

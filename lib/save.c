@@ -151,9 +151,9 @@ static int put_blob(struct saver *sv, const char *path, const struct c_digest *d
 
 /* --- docker-archive ------------------------------------------------------------------ */
 
-/* The uncompressed bytes of a layer blob: counted and hashed, and with
- * write also into the archive. */
-static int unpack_pass(struct saver *sv, const struct c_descriptor *layer, bool write,
+/* The uncompressed bytes of a layer blob, counted; with hash hashed into
+ * *diff_id, with write into the archive. */
+static int unpack_pass(struct saver *sv, const struct c_descriptor *layer, bool hash, bool write,
 		       int64_t *size, struct c_digest *diff_id, c_err **err)
 {
 	int64_t ignore;
@@ -165,13 +165,17 @@ static int unpack_pass(struct saver *sv, const struct c_descriptor *layer, bool 
 
 	if (fd < 0)
 		return -1;
+	/* (inflating in a thread of its own, c_inflate_ahead, only made this
+	 * slower on this two-CPU machine: the copies and wake-ups cost more
+	 * than writing a chunk, which is all there is to overlap) */
 	z = c_inflate_new(fd, layer->compression, err);
 	if (!z)
 		return -1;
 	c_hasher_init(&h, C_DIGEST_SHA256);
 	*size = 0;
 	while ((n = c_inflate_read(z, &buf, err)) > 0) {
-		c_hasher_update(&h, buf, (size_t)n);
+		if (hash)
+			c_hasher_update(&h, buf, (size_t)n);
 		*size += n;
 		if (write && c_tarout_data(sv->out, buf, (size_t)n, err) < 0) {
 			n = -1;
@@ -179,44 +183,48 @@ static int unpack_pass(struct saver *sv, const struct c_descriptor *layer, bool 
 		}
 	}
 	c_inflate_free(z);
-	c_hasher_final(&h, diff_id);
+	if (hash)
+		c_hasher_final(&h, diff_id);
 	return n < 0 ? -1 : 0;
 }
 
-/* The layer uncompressed as HEX.tar, HEX its diff_id's.  A compressed
- * layer is read twice: for its size, which the tar header needs first, and
- * then for the archive; its diff_id is checked before anything is written. */
+/* The layer uncompressed as HEX.tar, HEX its diff_id's.  The tar header
+ * needs the size first: an uncompressed layer has its blob's, a compressed
+ * one what the store knows of it (c_store_layer_info), or else it is read
+ * twice, first for its size and diff_id, which is recorded then.  The
+ * diff_id is checked against the config's before anything is written. */
 static int put_layer(struct saver *sv, const struct c_descriptor *layer,
 		     const struct c_digest *diff_id, const char *path, c_err **err)
 {
 	struct c_digest got;
-	int64_t size, size2;
+	int64_t size, written;
 	int fd;
 
 	if (seen(sv, path))
 		return 0;
 	if (layer->compression == C_COMPRESSION_NONE) {
-		if (!c_digest_equal(&layer->digest, diff_id))
-			goto mismatch;
+		got = layer->digest;
 		fd = open_blob(sv, &layer->digest, &size, err);
 		if (fd < 0)
 			return -1;
 		close(fd);
-	} else if (unpack_pass(sv, layer, false, &size, &got, err) < 0) {
-		return -1;
-	} else if (!c_digest_equal(&got, diff_id)) {
-		goto mismatch;
+	} else if (!c_store_layer_info(sv->s, &layer->digest, &got, &size)) {
+		if (unpack_pass(sv, layer, true, false, &size, &got, err) < 0)
+			return -1;
+		c_store_set_layer_info(sv->s, &layer->digest, &got, size);
 	}
+	if (!c_digest_equal(&got, diff_id))
+		return c_err_new(err, C_EXIT_DATA, 0, "layer %s: diff_id mismatch: the config says %s, the layer has %s",
+				 layer->digest.str, diff_id->str, got.str);
 	if (header(sv, path, S_IFREG | 0644, size, NULL, err) < 0 ||
-	    unpack_pass(sv, layer, true, &size2, &got, err) < 0)
+	    unpack_pass(sv, layer, false, true, &written, &got, err) < 0)
 		return -1;
-	if (size2 != size || !c_digest_equal(&got, diff_id))
-		return c_err_new(err, C_EXIT_FAIL, 0, "layer %s changed while it was read",
-				 layer->digest.str);
+	if (written != size) {
+		c_store_drop_layer_info(sv->s, &layer->digest);
+		return c_err_new(err, C_EXIT_FAIL, 0, "layer %s: %lld bytes uncompressed, not the %lld recorded",
+				 layer->digest.str, (long long)written, (long long)size);
+	}
 	return 0;
-mismatch:
-	return c_err_new(err, C_EXIT_DATA, 0, "layer %s: diff_id mismatch: the config says %s",
-			 layer->digest.str, diff_id->str);
 }
 
 /* The image manifest of img: its own, or for an index the one for this

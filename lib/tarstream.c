@@ -207,12 +207,17 @@ struct c_tarout {
 	void *arg;
 	c_err *write_err; /* why the sink failed */
 	bool closed;
+	bool failed; /* nothing more goes to the sink */
 };
 
 static la_ssize_t write_cb(struct archive *a, void *data, const void *buf, size_t len)
 {
 	struct c_tarout *o = data;
 
+	if (o->failed) {
+		archive_set_error(a, EIO, "the archive failed before");
+		return -1;
+	}
 	if (o->sink(o->arg, buf, len, &o->write_err) < 0) {
 		archive_set_error(a, EIO, "write failed");
 		return -1;
@@ -289,9 +294,9 @@ void c_tarout_free(struct c_tarout *o)
 	if (!o)
 		return;
 	/* an archive that failed must not get an end marker that makes it
-	 * look complete */
-	if (!o->closed)
-		archive_write_fail(o->a);
+	 * look complete: what libarchive writes when freed goes nowhere
+	 * (archive_write_fail() would do that too, but leaks its buffer) */
+	o->failed = !o->closed;
 	archive_write_free(o->a);
 	c_err_free(&o->write_err);
 	free(o);

@@ -281,6 +281,25 @@ example.com/busybox:latest"
 	[ -z "$(find "$TEST_TMP" -maxdepth 1 -name '*x.tar*')" ]
 }
 
+@test "a save that fails midway leaves no file, and on a pipe no archive that looks whole" {
+	local last
+	last=$(inspect multilayer 'j["manifest"]["layers"][4]["digest"][7:]')
+	rm "$C_ROOT/blobs/sha256/$last"
+	run -4 ci save -o "$TEST_TMP/ml.tar" multilayer
+	expect_one_line "c-image: save: multilayer: open blob: sha256:$last: No such file or directory"
+	[ -z "$(find "$TEST_TMP" -maxdepth 1 -name '*ml.tar*')" ]
+	# what went down the pipe (the layers before, or nothing) is refused
+	run -4 bash -c '"$BIN_DIR/c-image" save multilayer >"$TEST_TMP/piped.tar"'
+	run -3 env C_ROOT="$TEST_TMP/other" "$BIN_DIR/c-image" load -i "$TEST_TMP/piped.tar"
+	expect_one_line "c-image: load: " "tar stream: "
+	# the same with more than a block of libarchive's before the failure
+	ci import "$BB_TAR" big >/dev/null
+	run -4 bash -c '"$BIN_DIR/c-image" save big multilayer >"$TEST_TMP/piped.tar"'
+	[ "$(stat -c %s "$TEST_TMP/piped.tar")" -gt 1000000 ]
+	run -3 env C_ROOT="$TEST_TMP/other" "$BIN_DIR/c-image" load -i "$TEST_TMP/piped.tar"
+	expect_one_line "c-image: load: " "truncated"
+}
+
 # ---- load: what podman and skopeo write ------------------------------------------------
 
 @test "load podman save's docker-archive and oci-archive; the images run" {

@@ -393,6 +393,33 @@ static void test_round_trips(void)
 		free(s1);
 		c_store_close(b);
 	}
+	{
+		/* what the store records of a layer is checked as it is used */
+		struct c_store_image img;
+		struct c_manifest *m = NULL;
+		char *buf = NULL;
+		struct c_digest id;
+		int64_t size;
+		size_t len;
+
+		c_store_resolve(a, "arch/one:1", &img, &e);
+		if (c_store_read_blob(a, &img.digest, 1 << 20, &buf, &len, &e) == 0)
+			m = c_manifest_parse(buf, len, img.media_type, "x", &e);
+		ok(m && c_store_layer_info(a, &m->layers[0].digest, &id, &size),
+		   "the layers made here are known to the store");
+		c_store_set_layer_info(a, &m->layers[0].digest, &id, size + 512);
+		ok(save(a, both, 1, C_SAVE_DOCKER, tap_at(dir, "wrong.tar"), &e) < 0 &&
+			   tap_err_has(&e, "bytes uncompressed, not the") &&
+			   !c_store_layer_info(a, &m->layers[0].digest, &id, &size) &&
+			   access(tap_at(dir, "wrong.tar"), F_OK) < 0,
+		   "a wrong size recorded: the save fails, no file, the record dropped");
+		ok(save(a, both, 1, C_SAVE_DOCKER, tap_at(dir, "right.tar"), &e) == 0 &&
+			   c_store_layer_info(a, &m->layers[0].digest, &id, &size),
+		   "the next save reads the layer twice and records it again");
+		c_manifest_free(m);
+		free(buf);
+		c_store_image_clear(&img);
+	}
 	ok(save(a, both, 2, C_SAVE_OCI, tap_at(dir, "o.tar"), &e) == 0, "save them, oci-archive");
 	{
 		struct c_store *c = store("c");
