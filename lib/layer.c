@@ -46,6 +46,7 @@ struct applier {
 	 * ahead of the thread making files (c_inflate_ahead) */
 	struct c_inflate *z;
 	struct c_hasher h;
+	int64_t size;    /* bytes of the stream so far */
 	c_err *read_err; /* why the read callback failed */
 	bool refused;    /* the error is a complete refusal line */
 	char *cache_path; /* the last parent directory, and its O_PATH fd */
@@ -868,6 +869,7 @@ static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
 		archive_set_error(a, EIO, "read failed");
 		return -1;
 	}
+	ap->size += n;
 	return n;
 }
 
@@ -903,7 +905,7 @@ static int read_entries(struct applier *ap, c_err **err)
 	/* The tar end marker may come before the end of the stream (padding);
 	 * the diff_id covers every byte. */
 	while ((n = c_inflate_read(ap->z, &buf, err)) > 0)
-		;
+		ap->size += n;
 	return n < 0 ? -1 : 0;
 }
 
@@ -950,6 +952,8 @@ int c_layer_apply(int rootfd, int input_fd, enum c_compression comp,
 	c_hasher_final(&ap.h, &got);
 	if (diff_id_out)
 		*diff_id_out = got;
+	if (ap.o.size_out)
+		*ap.o.size_out = ap.size;
 	if (ap.o.diff_id && !c_digest_equal(ap.o.diff_id, &got)) {
 		c_err_new(err, C_EXIT_DATA, 0, "diff_id mismatch: expected %s, got %s",
 			  ap.o.diff_id->str, got.str);

@@ -152,9 +152,10 @@ static int put_blob(struct saver *sv, const char *path, const struct c_digest *d
 /* --- docker-archive ------------------------------------------------------------------ */
 
 /* The uncompressed bytes of a layer blob, counted; with hash hashed into
- * *diff_id, with write into the archive. */
+ * *diff_id, with write into the archive, where they may not be more than
+ * max (the size its header says). */
 static int unpack_pass(struct saver *sv, const struct c_descriptor *layer, bool hash, bool write,
-		       int64_t *size, struct c_digest *diff_id, c_err **err)
+		       int64_t max, int64_t *size, struct c_digest *diff_id, c_err **err)
 {
 	int64_t ignore;
 	_cleanup_close_ int fd = open_blob(sv, &layer->digest, &ignore, err);
@@ -177,6 +178,11 @@ static int unpack_pass(struct saver *sv, const struct c_descriptor *layer, bool 
 		if (hash)
 			c_hasher_update(&h, buf, (size_t)n);
 		*size += n;
+		if (write && *size > max) {
+			n = -1;
+			c_err_new(err, C_EXIT_DATA, 0, "more than its header says");
+			break;
+		}
 		if (write && c_tarout_data(sv->out, buf, (size_t)n, err) < 0) {
 			n = -1;
 			break;
@@ -197,8 +203,8 @@ static int put_layer(struct saver *sv, const struct c_descriptor *layer,
 		     const struct c_digest *diff_id, const char *path, c_err **err)
 {
 	struct c_digest got;
-	int64_t size, written;
-	int fd;
+	int64_t size, written = 0;
+	int fd, rc;
 
 	if (seen(sv, path))
 		return 0;
@@ -209,22 +215,26 @@ static int put_layer(struct saver *sv, const struct c_descriptor *layer,
 			return -1;
 		close(fd);
 	} else if (!c_store_layer_info(sv->s, &layer->digest, &got, &size)) {
-		if (unpack_pass(sv, layer, true, false, &size, &got, err) < 0)
+		if (unpack_pass(sv, layer, true, false, 0, &size, &got, err) < 0)
 			return -1;
 		c_store_set_layer_info(sv->s, &layer->digest, &got, size);
 	}
 	if (!c_digest_equal(&got, diff_id))
 		return c_err_new(err, C_EXIT_DATA, 0, "layer %s: diff_id mismatch: the config says %s, the layer has %s",
 				 layer->digest.str, diff_id->str, got.str);
-	if (header(sv, path, S_IFREG | 0644, size, NULL, err) < 0 ||
-	    unpack_pass(sv, layer, false, true, &written, &got, err) < 0)
+	if (header(sv, path, S_IFREG | 0644, size, NULL, err) < 0)
 		return -1;
-	if (written != size) {
+	rc = unpack_pass(sv, layer, false, true, size, &written, &got, err);
+	if ((rc < 0 && written > size) || (rc == 0 && written != size)) {
+		/* what the store recorded was wrong: forgotten */
+		c_err_free(err);
 		c_store_drop_layer_info(sv->s, &layer->digest);
-		return c_err_new(err, C_EXIT_FAIL, 0, "layer %s: %lld bytes uncompressed, not the %lld recorded",
-				 layer->digest.str, (long long)written, (long long)size);
+		return c_err_new(err, C_EXIT_DATA, 0,
+				 "layer %s: %s%lld bytes uncompressed, not the %lld recorded",
+				 layer->digest.str, written > size ? "more than " : "",
+				 (long long)(written > size ? size : written), (long long)size);
 	}
-	return 0;
+	return rc;
 }
 
 /* The image manifest of img: its own, or for an index the one for this

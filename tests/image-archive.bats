@@ -281,6 +281,26 @@ example.com/busybox:latest"
 	[ -z "$(find "$TEST_TMP" -maxdepth 1 -name '*x.tar*')" ]
 }
 
+@test "what c-unpack learns of a compressed layer is kept for save; a wrong record fails the save" {
+	require_root
+	local blob diff_id
+	blob=$(inspect multilayer 'j["manifest"]["layers"][0]["digest"][7:]')
+	diff_id=$(inspect multilayer 'j["config"]["rootfs"]["diff_ids"][0]')
+	[ ! -e "$C_ROOT/layerinfo/sha256/$blob" ]
+	"$BIN_DIR/c-unpack" --copy multilayer "$TEST_TMP/b" >/dev/null
+	run -0 cat "$C_ROOT/layerinfo/sha256/$blob"
+	expect_output "$diff_id $(gzip -dc "$C_ROOT/blobs/sha256/$blob" | wc -c)"
+	# layer 2 is uncompressed: its blob says it all
+	[ ! -e "$C_ROOT/layerinfo/sha256/$(inspect multilayer 'j["manifest"]["layers"][1]["digest"][7:]')" ]
+	echo "$diff_id 512" >"$C_ROOT/layerinfo/sha256/$blob"
+	run -3 ci save -o "$TEST_TMP/d.tar" multilayer
+	expect_one_line "c-image: save: multilayer: layer sha256:$blob: more than 512 bytes uncompressed, not the 512 recorded"
+	[ ! -e "$C_ROOT/layerinfo/sha256/$blob" ]
+	run -0 ci save -o "$TEST_TMP/d.tar" multilayer
+	run -0 ci rm multilayer
+	[ ! -e "$C_ROOT/layerinfo/sha256/$blob" ]
+}
+
 @test "a save that fails midway leaves no file, and on a pipe no archive that looks whole" {
 	local last
 	last=$(inspect multilayer 'j["manifest"]["layers"][4]["digest"][7:]')
