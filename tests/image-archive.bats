@@ -362,6 +362,16 @@ example.com/busybox:latest"
 	fi
 }
 
+@test "load skopeo's docker-archive of the busybox image: it runs" {
+	skopeo copy -q "oci:$C_ROOT:example.com/busybox:latest" "docker-archive:$TEST_TMP/bb.tar:example.com/bb:2"
+	export C_ROOT=$TEST_TMP/other
+	run -0 ci load -i "$TEST_TMP/bb.tar"
+	expect_output "Loaded image: example.com/bb:2"
+	run -0 runs example.com/bb:2 sh -c 'cat /etc/os-release; echo $PATH'
+	expect_line 'NAME="c-tools busybox fixture"'
+	expect_line "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+
 @test "an oci-archive round trip keeps every digest; a docker-archive one the config and diff_ids" {
 	ci save --format oci-archive -o "$TEST_TMP/o.tar" multilayer
 	ci save -o "$TEST_TMP/d.tar" multilayer
