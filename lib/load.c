@@ -424,6 +424,22 @@ static const char *mem_of(struct entry *e, const char *what, c_err **err)
 	return NULL;
 }
 
+/* The bytes of a small file: kept in memory, or (docker 25 names its
+ * configs blobs/sha256/HEX) read back from the store into *copy. */
+static int entry_bytes(struct loader *ld, struct entry *e, size_t max, const char **out,
+		       size_t *len, char **copy, c_err **err)
+{
+	if (e->kind == E_MEM) {
+		*out = e->data;
+		*len = e->len;
+		return 0;
+	}
+	if (c_store_read_blob(ld->s, &e->digest, max, copy, len, err) < 0)
+		return c_err_wrap(err, "%s", e->path);
+	*out = *copy;
+	return 0;
+}
+
 /* The diff_id of a stored compressed layer: its blob inflated. */
 static int blob_diff_id(struct loader *ld, struct entry *e, c_err **err)
 {
@@ -440,6 +456,13 @@ static int blob_diff_id(struct loader *ld, struct entry *e, c_err **err)
 	z = c_inflate_new_sniffed(fd, &e->comp, err);
 	if (!z)
 		return -1;
+	if (e->comp == C_COMPRESSION_NONE && e->digest.alg == C_DIGEST_SHA256) {
+		/* an uncompressed layer (docker 25's blobs): its own digest */
+		c_inflate_free(z);
+		e->diff_id = e->digest;
+		e->layer_known = true;
+		return 0;
+	}
 	c_hasher_init(&h, C_DIGEST_SHA256);
 	while ((n = c_inflate_read(z, &buf, err)) > 0) {
 		c_hasher_update(&h, buf, (size_t)n);
@@ -536,7 +559,9 @@ static int docker_item(struct loader *ld, json_t *item, size_t idx,
 	struct c_image_config cfg = { 0 };
 	struct c_store_image img = { 0 };
 	json_t *list = NULL, *tags = NULL, *v;
-	const char *config_path, *config;
+	const char *config_path, *config = NULL;
+	_cleanup_free_ char *copy = NULL;
+	size_t config_len = 0;
 	char where[48];
 	struct entry *ce;
 	size_t i;
@@ -548,8 +573,8 @@ static int docker_item(struct loader *ld, json_t *item, size_t idx,
 	    c_json_get_present(item, where, "RepoTags", JSON_ARRAY, &tags, err) < 0)
 		return c_err_wrap(err, "manifest.json");
 	ce = lookup(ld, config_path, err);
-	config = ce ? mem_of(ce, "a config", err) : NULL;
-	if (!config || c_image_config_parse(config, ce->len, config_path, &cfg, err) < 0)
+	if (!ce || entry_bytes(ld, ce, C_CONFIG_MAX, &config, &config_len, &copy, err) < 0 ||
+	    c_image_config_parse(config, config_len, config_path, &cfg, err) < 0)
 		return -1;
 	if (cfg.ndiff_ids != json_array_size(list)) {
 		c_err_new(err, C_EXIT_DATA, 0, "manifest.json: %s: %zu layers for the %zu diff_ids of %s",
@@ -570,7 +595,7 @@ static int docker_item(struct loader *ld, json_t *item, size_t idx,
 		if (docker_layer(ld, json_string_value(v), &cfg.diff_ids[i], &layers[i], err) < 0)
 			goto out;
 	}
-	if (c_mkimage(ld->s, config, ce->len, layers, cfg.ndiff_ids, &img, err) < 0 ||
+	if (c_mkimage(ld->s, config, config_len, layers, cfg.ndiff_ids, &img, err) < 0 ||
 	    remember_blob(ld, &img.digest, err) < 0) {
 		c_err_wrap(err, "%s", config_path);
 		goto out;
@@ -578,7 +603,7 @@ static int docker_item(struct loader *ld, json_t *item, size_t idx,
 	{
 		struct c_digest cd;
 
-		c_digest_of(C_DIGEST_SHA256, config, ce->len, &cd);
+		c_digest_of(C_DIGEST_SHA256, config, config_len, &cd);
 		if (remember_blob(ld, &cd, err) < 0)
 			goto out;
 	}

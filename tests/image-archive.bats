@@ -111,6 +111,17 @@ def add(name, data):
 
 if action == "first":  # an entry named ARG before all the others
     add(arg, b"x\n")
+if action == "docker25":  # an OCI archive with docker 25's manifest.json too
+    index = json.load(tin.extractfile("index.json"))
+    d = index["manifests"][0]["digest"]
+    m = json.load(tin.extractfile("blobs/sha256/" + d[7:]))
+    index["manifests"][0]["annotations"] = {
+        "io.containerd.image.name": "docker.io/library/" + arg,
+        "org.opencontainers.image.ref.name": arg.split(":")[1]}
+    add("manifest.json", json.dumps([{
+        "Config": "blobs/sha256/" + m["config"]["digest"][7:],
+        "RepoTags": [arg],
+        "Layers": ["blobs/sha256/" + l["digest"][7:] for l in m["layers"]]}]).encode())
 done = False
 for m in tin.getmembers():
     data = tin.extractfile(m).read() if m.isfile() else None
@@ -124,6 +135,8 @@ for m in tin.getmembers():
         data = json.dumps(doc).encode()
     if action == "gzip-layers" and m.isfile() and m.name.endswith(".tar") and "/" not in m.name:
         data = gzip.compress(data, mtime=0)
+    if action == "docker25" and m.name == "index.json":
+        data = json.dumps(index).encode()
     if data is not None:
         m.size = len(data)
         tout.addfile(m, io.BytesIO(data))
@@ -407,6 +420,22 @@ example.com/busybox:latest"
 t = tarfile.open(sys.argv[1])
 print([hashlib.sha256(t.extractfile(n).read()).hexdigest() for n in __import__("json").load(t.extractfile("manifest.json"))[0]["Layers"]])' "$TEST_TMP/gz-layers.tar"
 	[ "$output" = "$(inspect multilayer:latest '[l["digest"][7:] for l in j["manifest"]["layers"]]')" ]
+}
+
+@test "load docker 25's archives (an OCI layout and manifest.json): manifest.json's names, blobs as they are" {
+	ci save --format oci-archive -o "$TEST_TMP/o.tar" multilayer
+	retar "$TEST_TMP/o.tar" "$TEST_TMP/d25.tar" docker25 ml25:v1
+	export C_ROOT=$TEST_TMP/other
+	run -0 ci load -i "$TEST_TMP/d25.tar"
+	expect_output "Loaded image: ml25:v1"
+	# the config and layer blobs as the archive had them (the second one
+	# uncompressed, as docker 25 has them all)
+	local expr='j["manifest"]["config"]["digest"], [(l["digest"], l["mediaType"]) for l in j["manifest"]["layers"]]'
+	run -0 inspect ml25:v1 "$expr"
+	expect_output "$(C_ROOT=$TEST_TMP/root inspect multilayer "$expr")"
+	[[ $output == *"layer.v1.tar')"* ]]
+	run -0 ci check
+	expect_output ok
 }
 
 @test "load prints each image loaded; -q the names alone; an image without a name by its digest" {
