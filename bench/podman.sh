@@ -67,16 +67,14 @@ podman_private "$pd" --conmon-env "C_ROOT=$work/c-root"
 # podman (cgroupfs) leaves libpod_parent/conmon in every v1 hierarchy
 libpod_before=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -name libpod_parent 2>/dev/null)
 leftovers() {
-	local i m
+	local i
 	podman rm -af -t 0 >/dev/null 2>&1 || true
 	# conmon ends after the container and starts `podman container cleanup`
 	for ((i = 0; i < 100; i++)); do
 		running "$pd" || break
 		sleep 0.1
 	done
-	# the storage's own bind mount and any overlay left, deepest first
-	awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	podman_private_umount "$work"
 	[ -n "$libpod_before" ] ||
 		find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path '*/libpod_parent*' -type d \
 			-delete 2>/dev/null || true

@@ -1,19 +1,25 @@
-/* c-image — manage the image store: list, inspect, tag, remove, prune, check.
+/* c-image — manage the image store: list, inspect, tag, remove, prune, check;
+ * import a root filesystem; save images to an archive and load them back.
  *
- * The mechanisms (names, resolving, walking an image, GC, the check) live in
- * lib/store.c; this file is the command line and the presentation. */
+ * The mechanisms live in lib/: names, resolving, walking an image, GC and
+ * the check in store.c, import in import.c, the archives in save.c and
+ * load.c; this file is the command line and the presentation. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "cli.h"
 #include "err.h"
+#include "import.h"
 #include "json.h"
+#include "load.h"
 #include "ref.h"
 #include "registry.h"
+#include "save.h"
 #include "store.h"
 
 static const char usage[] =
@@ -28,6 +34,11 @@ static const char usage[] =
 	"  prune                    remove the blobs no name uses\n"
 	"  check                    verify every blob and reference; \"ok\" or the problems\n"
 	"  tags REPOSITORY          the tags of a repository on its registry\n"
+	"  import FILE|DIR|- [NAME] a root filesystem (a tar, gzip'd or zstd'd, or a\n"
+	"                           directory) as a one-layer image; prints its digest\n"
+	"  save [-o FILE] IMAGE...  images as one archive (stdout unless -o)\n"
+	"  load [-i FILE]           the images of an archive (docker or OCI; stdin\n"
+	"                           unless -i); prints \"Loaded image: NAME\" for each\n"
 	"\n"
 	"IMAGE is a name, a name without its \":latest\", the end of a name after a\n"
 	"\"/\", a digest, or 12 or more hex digits of one; \"-\" reads it from stdin.\n"
@@ -36,18 +47,32 @@ static const char usage[] =
 	"      --root DIR   the state root (default: $C_ROOT, else /var/lib/c-tools\n"
 	"                   for root, else ~/.local/share/c-tools)\n"
 	"      --json       (ls) a JSON array instead of the table\n"
-	"  -q, --quiet      (ls) names only (the digest where an image has none)\n"
+	"  -q, --quiet      (ls, load) names only (the digest where an image has none)\n"
+	"  -c, --change INSTRUCTION  (import) a Dockerfile instruction for the config:\n"
+	"                   CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER,\n"
+	"                   VOLUME, WORKDIR; repeatable\n"
+	"  -m, --message TEXT  (import) the history comment\n"
+	"      --platform OS/ARCH[/VARIANT]  (import) default: this machine's\n"
+	"  -o, --output FILE   (save) write the archive to FILE (atomically)\n"
+	"      --format docker-archive|oci-archive  (save) default: docker-archive\n"
+	"  -i, --input FILE    (load) read the archive from FILE; \"-\": stdin\n"
 	"      --tls-verify=true|false, --plain-http, --cert-dir DIR, --creds USER:PASSWORD\n"
 	"                   (tags) how to reach the registry, as for c-pull\n"
 	"  -h, --help       this help\n"
 	"      --version    print the version\n";
 
-enum { OPT_ROOT = 256, OPT_JSON, OPT_VERSION };
+enum { OPT_ROOT = 256, OPT_JSON, OPT_VERSION, OPT_PLATFORM, OPT_FORMAT };
 
 static const struct option options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "change", required_argument, NULL, 'c' },
+	{ "message", required_argument, NULL, 'm' },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "input", required_argument, NULL, 'i' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	C_CLI_REGISTRY_OPTIONS,
@@ -58,6 +83,12 @@ struct opts {
 	const char *root;
 	bool json, quiet;
 	struct c_registry_opts registry;
+	const char **changes; /* import */
+	size_t nchanges;
+	const char *message, *platform;
+	const char *output; /* save */
+	enum c_save_format format;
+	const char *input;  /* load */
 };
 
 /* --- presentation -------------------------------------------------------------- */
@@ -425,6 +456,65 @@ static int cmd_tags(const char *repository, const struct opts *o, c_err **err)
 	return 0;
 }
 
+/* --- import, save, load ------------------------------------------------------------ */
+
+static int cmd_import(struct c_store *s, const char *source, const char *name,
+		      const struct opts *o, c_err **err)
+{
+	struct c_import_opts io = { o->changes, o->nchanges, o->message, o->platform };
+	_cleanup_json_ json_t *config = c_import_config(&io, source, err);
+	struct c_digest d;
+
+	if (!config) {
+		/* a bad --change or --platform is the command line's */
+		(*err)->status = C_EXIT_USAGE;
+		return -1;
+	}
+	if (c_import(s, source, config, name, &d, err) < 0)
+		return -1;
+	puts(d.str);
+	return 0;
+}
+
+static bool looks_like_digest(const char *s);
+
+/* An image named by its digest is saved without a name, as docker does. */
+static int cmd_save(struct c_store *s, char **args, int n, const struct opts *o, c_err **err)
+{
+	struct c_store_image *imgs = calloc((size_t)n, sizeof *imgs);
+	int rc = 0, i;
+
+	if (!imgs)
+		return c_err_sys(err, "save", "images");
+	for (i = 0; i < n && rc == 0; i++) {
+		_cleanup_free_ char *what = c_cli_arg_or_stdin(args[i], "IMAGE");
+
+		rc = c_store_resolve(s, what, &imgs[i], err);
+		if (rc == 0 && looks_like_digest(what)) {
+			free(imgs[i].name);
+			imgs[i].name = NULL;
+		}
+	}
+	if (rc == 0)
+		rc = c_save(s, imgs, (size_t)n, o->format, o->output, err);
+	c_store_images_free(imgs, (size_t)i);
+	return rc;
+}
+
+static int cmd_load(struct c_store *s, const struct opts *o, c_err **err)
+{
+	struct c_store_image *imgs;
+	size_t n;
+
+	if (c_load(s, o->input, &imgs, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s\n", o->quiet ? "" : "Loaded image: ",
+		       imgs[i].name ? imgs[i].name : imgs[i].digest.str);
+	c_store_images_free(imgs, n);
+	return 0;
+}
+
 /* --- main ------------------------------------------------------------------------ */
 
 static void parse_options(int argc, char **argv, const char *optstring, struct opts *o)
@@ -442,6 +532,35 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'c': {
+			const char **p = realloc(o->changes, (o->nchanges + 1) * sizeof *p);
+
+			if (!p)
+				c_die_usage("out of memory");
+			o->changes = p;
+			o->changes[o->nchanges++] = optarg;
+			break;
+		}
+		case 'm':
+			o->message = optarg;
+			break;
+		case OPT_PLATFORM:
+			o->platform = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "docker-archive"))
+				o->format = C_SAVE_DOCKER;
+			else if (!strcmp(optarg, "oci-archive"))
+				o->format = C_SAVE_OCI;
+			else
+				c_die_usage("--format: docker-archive or oci-archive, not \"%s\"", optarg);
+			break;
+		case 'i':
+			o->input = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -481,6 +600,18 @@ static int run(struct c_store *s, const char *cmd, char **args, int n, const str
 		want_args(cmd, n, 0, 0);
 		return cmd[0] == 'p' ? cmd_prune(s, err) : cmd_check(s, err);
 	}
+	if (!strcmp(cmd, "import")) {
+		want_args(cmd, n, 1, 2);
+		return cmd_import(s, args[0], n > 1 ? args[1] : NULL, o, err);
+	}
+	if (!strcmp(cmd, "save")) {
+		want_args(cmd, n, 1, -1);
+		return cmd_save(s, args, n, o, err);
+	}
+	if (!strcmp(cmd, "load")) {
+		want_args(cmd, n, 0, 0);
+		return cmd_load(s, o, err);
+	}
 	if (!strcmp(cmd, "inspect")) {
 		want_args(cmd, n, 1, 1);
 		a0 = c_cli_arg_or_stdin(args[0], "IMAGE");
@@ -493,8 +624,8 @@ static int run(struct c_store *s, const char *cmd, char **args, int n, const str
 
 static bool known(const char *cmd)
 {
-	static const char *const cmds[] = { "ls",    "list",  "inspect", "tag",
-					    "rm",    "prune", "check",   "tags" };
+	static const char *const cmds[] = { "ls",    "list",  "inspect", "tag",    "rm",  "prune",
+					    "check", "tags",  "import",  "save",   "load" };
 
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		if (!strcmp(cmd, cmds[i]))
@@ -511,7 +642,7 @@ int main(int argc, char **argv)
 	int rc, first;
 
 	c_err_init(argv[0]);
-	parse_options(argc, argv, "+:hq", &o);
+	parse_options(argc, argv, "+:hqc:m:o:i:", &o);
 	if (optind >= argc)
 		c_die_usage("missing command");
 	cmd = argv[optind];
@@ -520,7 +651,11 @@ int main(int argc, char **argv)
 	/* options may also follow the command */
 	first = optind;
 	optind = 1;
-	parse_options(argc - first, argv + first, ":hq", &o);
+	parse_options(argc - first, argv + first, ":hqc:m:o:i:", &o);
+	if (!strcmp(cmd, "save") && !o.output && isatty(1))
+		c_die_usage("save: refusing to write an archive to a terminal: use -o FILE or a redirection");
+	if (!strcmp(cmd, "load") && (!o.input || !strcmp(o.input, "-")) && isatty(0))
+		c_die_usage("load: refusing to read an archive from a terminal: use -i FILE or a redirection");
 	if (!strcmp(cmd, "tags")) {
 		want_args(cmd, argc - first - optind, 1, 1);
 		return cmd_tags(argv[first + optind], &o, &err) < 0 ? c_err_report(&err) : 0;

@@ -30,6 +30,7 @@
 #include "rootfs.h"
 #include "runopts.h"
 #include "seccomp.h"
+#include "signame.h"
 #include "spec.h"
 #include "state.h"
 #include "store.h"
@@ -107,29 +108,14 @@ static char *new_id(void)
 	return id;
 }
 
+/* A signal from the command line: a bad one is a usage error. */
 static int parse_signal(const char *s, int *out, c_err **err)
 {
-	static const struct { const char *name; int sig; } names[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
-		{ "TERM", SIGTERM }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-		{ "TSTP", SIGTSTP }, { "WINCH", SIGWINCH }, { "ABRT", SIGABRT },
-	};
-	char *end;
-	long n = strtol(s, &end, 10);
-
-	if (*s && !*end && n > 0 && n < NSIG) {
-		*out = (int)n;
-		return 0;
+	if (c_signal_parse(s, out, err) < 0) {
+		(*err)->status = C_EXIT_USAGE;
+		return -1;
 	}
-	if (!strncasecmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcasecmp(s, names[i].name)) {
-			*out = names[i].sig;
-			return 0;
-		}
-	return c_err_new(err, C_EXIT_USAGE, 0, "unknown signal \"%s\"", s);
+	return 0;
 }
 
 /* --- the lifecycle of containers: stop, wait, logs, ps ------------------------------------- */

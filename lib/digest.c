@@ -452,3 +452,12 @@ void c_hasher_final(struct c_hasher *h, struct c_digest *out)
 		br_sha512_out(&h->sha512, hash);
 	c_digest_from_hash(out, h->alg, hash);
 }
+
+void c_digest_of(enum c_digest_alg alg, const void *buf, size_t len, struct c_digest *out)
+{
+	struct c_hasher h;
+
+	c_hasher_init(&h, alg);
+	c_hasher_update(&h, buf, len);
+	c_hasher_final(&h, out);
+}

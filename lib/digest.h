@@ -120,4 +120,7 @@ void c_hasher_update(struct c_hasher *h, const void *data, size_t len);
 /* Fills `out`; the hasher must be initialised again before reuse. */
 void c_hasher_final(struct c_hasher *h, struct c_digest *out);
 
+/* The digest of len bytes at buf, in one call. */
+void c_digest_of(enum c_digest_alg alg, const void *buf, size_t len, struct c_digest *out);
+
 #endif

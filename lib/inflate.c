@@ -1,6 +1,7 @@
 #include "inflate.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include <zlib.h>
 #include <zstd.h>
+
+#include "ring.h"
 #ifndef C_NO_ISAL
 #include <isa-l/igzip_lib.h>
 #endif
@@ -34,7 +37,15 @@ struct c_inflate {
 	z_stream zs;
 	bool zs_init;
 	ZSTD_DStream *zstd;
+	/* c_inflate_ahead: a thread inflating into a ring of chunks */
+	struct c_ring *ring;
+	struct c_hasher *hash;
+	pthread_t thread;
+	bool thread_on;
 };
+
+/* Chunks the thread may make ahead of the reader. */
+#define AHEAD 8
 
 static atomic_int force_zlib;
 
@@ -179,7 +190,7 @@ static ssize_t read_none(struct c_inflate *z, const void **out, c_err **err)
 	return n;
 }
 
-ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err)
+static ssize_t engine_read(struct c_inflate *z, const void **out, c_err **err)
 {
 	*out = z->out;
 	switch (z->eng) {
@@ -194,6 +205,47 @@ ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err)
 	default:
 		return read_none(z, out, err);
 	}
+}
+
+ssize_t c_inflate_read(struct c_inflate *z, const void **out, c_err **err)
+{
+	return z->ring ? c_ring_next(z->ring, out, err) : engine_read(z, out, err);
+}
+
+static void *ahead_main(void *arg)
+{
+	struct c_inflate *z = arg;
+	c_err *e = NULL;
+	const void *p;
+	void *buf;
+	ssize_t n;
+
+	while ((buf = c_ring_get(z->ring)) && (n = engine_read(z, &p, &e)) > 0) {
+		if (z->hash)
+			c_hasher_update(z->hash, p, (size_t)n);
+		memcpy(buf, p, (size_t)n);
+		c_ring_put(z->ring, (size_t)n);
+	}
+	c_ring_end(z->ring, e);
+	return NULL;
+}
+
+int c_inflate_ahead(struct c_inflate *z, struct c_hasher *h, c_err **err)
+{
+	int e;
+
+	z->ring = c_ring_new(AHEAD, C_INFLATE_CHUNK_MAX, err);
+	if (!z->ring)
+		return c_err_wrap(err, "inflate");
+	z->hash = h;
+	e = pthread_create(&z->thread, NULL, ahead_main, z);
+	if (e) {
+		c_ring_free(z->ring);
+		z->ring = NULL;
+		return c_err_new(err, C_EXIT_FAIL, e, "start decompression thread: %s", strerror(e));
+	}
+	z->thread_on = true;
+	return 0;
 }
 
 static enum engine pick(enum c_compression comp)
@@ -212,22 +264,13 @@ static enum engine pick(enum c_compression comp)
 	}
 }
 
-struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err)
+/* The engine's state and output buffer, for z->eng. */
+static int start_engine(struct c_inflate *z, c_err **err)
 {
-	struct c_inflate *z = calloc(1, sizeof(*z));
-
-	if (!z) {
-		c_err_sys(err, "allocate", "inflate state");
-		return NULL;
-	}
-	z->fd = fd;
-	z->eng = pick(comp);
-	z->in = malloc(IN_SIZE);
-	if (z->eng != ENG_NONE)
+	if (z->eng != ENG_NONE) {
 		z->out = malloc(OUT_SIZE);
-	if (!z->in || (z->eng != ENG_NONE && !z->out)) {
-		c_err_sys(err, "allocate", "inflate buffers");
-		goto fail;
+		if (!z->out)
+			return c_err_sys(err, "allocate", "inflate buffers");
 	}
 	switch (z->eng) {
 #ifndef C_NO_ISAL
@@ -237,32 +280,102 @@ struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err)
 #endif
 	case ENG_ZLIB:
 		/* 16 + MAX_WBITS: a gzip header and trailer, both checked. */
-		if (inflateInit2(&z->zs, 16 + MAX_WBITS) != Z_OK) {
-			c_err_new(err, C_EXIT_FAIL, ENOMEM, "gzip stream: inflateInit2 failed");
-			goto fail;
-		}
+		if (inflateInit2(&z->zs, 16 + MAX_WBITS) != Z_OK)
+			return c_err_new(err, C_EXIT_FAIL, ENOMEM, "gzip stream: inflateInit2 failed");
 		z->zs_init = true;
 		break;
 	case ENG_ZSTD:
 		z->zstd = ZSTD_createDStream();
-		if (!z->zstd) {
-			c_err_new(err, C_EXIT_FAIL, ENOMEM, "zstd stream: ZSTD_createDStream failed");
-			goto fail;
-		}
+		if (!z->zstd)
+			return c_err_new(err, C_EXIT_FAIL, ENOMEM,
+					 "zstd stream: ZSTD_createDStream failed");
 		break;
 	default:
 		break;
 	}
+	return 0;
+}
+
+static struct c_inflate *alloc_inflate(int fd, c_err **err)
+{
+	struct c_inflate *z = calloc(1, sizeof(*z));
+
+	if (!z || !(z->in = malloc(IN_SIZE))) {
+		c_err_sys(err, "allocate", "inflate state");
+		free(z);
+		return NULL;
+	}
+	z->fd = fd;
+	z->next_in = z->in;
 	return z;
-fail:
-	c_inflate_free(z);
-	return NULL;
+}
+
+struct c_inflate *c_inflate_new(int fd, enum c_compression comp, c_err **err)
+{
+	struct c_inflate *z = alloc_inflate(fd, err);
+
+	if (!z)
+		return NULL;
+	z->eng = pick(comp);
+	if (start_engine(z, err) < 0) {
+		c_inflate_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+enum c_compression c_compression_sniff(const void *buf, size_t len)
+{
+	static const unsigned char gz[] = { 0x1f, 0x8b }, zst[] = { 0x28, 0xb5, 0x2f, 0xfd };
+
+	if (len >= sizeof gz && !memcmp(buf, gz, sizeof gz))
+		return C_COMPRESSION_GZIP;
+	if (len >= sizeof zst && !memcmp(buf, zst, sizeof zst))
+		return C_COMPRESSION_ZSTD;
+	return C_COMPRESSION_NONE;
+}
+
+struct c_inflate *c_inflate_new_sniffed(int fd, enum c_compression *found, c_err **err)
+{
+	struct c_inflate *z = alloc_inflate(fd, err);
+	enum c_compression comp;
+	ssize_t n;
+
+	if (!z)
+		return NULL;
+	/* a pipe may hand over the magic number in pieces */
+	while (z->avail_in < C_COMPRESSION_MAGIC_MAX && !z->in_eof) {
+		n = read(fd, z->in + z->avail_in, IN_SIZE - z->avail_in);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			c_err_sys(err, "read", "stream");
+			c_inflate_free(z);
+			return NULL;
+		}
+		z->in_eof = n == 0;
+		z->avail_in += n;
+	}
+	comp = c_compression_sniff(z->in, z->avail_in);
+	if (found)
+		*found = comp;
+	z->eng = pick(comp);
+	if (start_engine(z, err) < 0) {
+		c_inflate_free(z);
+		return NULL;
+	}
+	return z;
 }
 
 void c_inflate_free(struct c_inflate *z)
 {
 	if (!z)
 		return;
+	if (z->thread_on) {
+		c_ring_stop(z->ring);
+		pthread_join(z->thread, NULL);
+	}
+	c_ring_free(z->ring);
 	if (z->zs_init)
 		inflateEnd(&z->zs);
 	ZSTD_freeDStream(z->zstd);

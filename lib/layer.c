@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,31 +38,15 @@ struct dirtime {
 	mode_t mode; /* 0: keep */
 };
 
-/* Decompression and hashing run in a thread of their own, a ring of chunks
- * ahead of the thread making files: the two costs overlap. */
-#define RING 8
-
-struct feeder {
-	struct c_inflate *z;
-	struct c_hasher h;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	char *buf[RING];
-	ssize_t len[RING]; /* 0: end of stream, -1: err */
-	bool full[RING];
-	size_t head, tail;
-	bool holding; /* the consumer still uses buf[tail] */
-	bool stop;
-	c_err *err;
-};
-
 struct applier {
 	int rootfd;
 	struct c_layer_opts o;
 	struct archive *a;
-	struct feeder f;
+	/* the stream, inflated and hashed in a thread of its own a few chunks
+	 * ahead of the thread making files (c_inflate_ahead) */
+	struct c_inflate *z;
+	struct c_hasher h;
+	int64_t size;    /* bytes of the stream so far */
 	c_err *read_err; /* why the read callback failed */
 	bool refused;    /* the error is a complete refusal line */
 	char *cache_path; /* the last parent directory, and its O_PATH fd */
@@ -876,118 +859,17 @@ static int apply_dir_times(struct applier *ap, c_err **err)
 	return 0;
 }
 
-static void *feeder_main(void *arg)
-{
-	struct feeder *f = arg;
-	const void *p;
-	c_err *e = NULL;
-	ssize_t n;
-	bool stop;
-
-	do {
-		pthread_mutex_lock(&f->mu);
-		while (f->full[f->head] && !f->stop)
-			pthread_cond_wait(&f->cv, &f->mu);
-		stop = f->stop;
-		pthread_mutex_unlock(&f->mu);
-		if (stop)
-			break;
-		n = c_inflate_read(f->z, &p, &e);
-		if (n > 0) {
-			c_hasher_update(&f->h, p, n);
-			memcpy(f->buf[f->head], p, n);
-		}
-		pthread_mutex_lock(&f->mu);
-		f->len[f->head] = n;
-		f->err = e;
-		f->full[f->head] = true;
-		f->head = (f->head + 1) % RING;
-		pthread_cond_broadcast(&f->cv);
-		pthread_mutex_unlock(&f->mu);
-	} while (n > 0);
-	return NULL;
-}
-
-/* The next chunk, valid until the next call; 0 at the end (and after),
- * -1 with the producer's error. */
-static ssize_t feeder_next(struct feeder *f, const void **out, c_err **err)
-{
-	ssize_t n;
-
-	pthread_mutex_lock(&f->mu);
-	if (f->holding) {
-		f->full[f->tail] = false;
-		f->tail = (f->tail + 1) % RING;
-		f->holding = false;
-		pthread_cond_broadcast(&f->cv);
-	}
-	while (!f->full[f->tail])
-		pthread_cond_wait(&f->cv, &f->mu);
-	n = f->len[f->tail];
-	*out = f->buf[f->tail];
-	if (n > 0)
-		f->holding = true;
-	if (n < 0) {
-		if (f->err) {
-			*err = f->err;
-			f->err = NULL;
-		} else {
-			c_err_new(err, C_EXIT_FAIL, 0, "layer stream: read failed before");
-		}
-	}
-	pthread_mutex_unlock(&f->mu);
-	return n;
-}
-
-static int feeder_start(struct feeder *f, int fd, enum c_compression comp, c_err **err)
-{
-	int e;
-
-	pthread_mutex_init(&f->mu, NULL);
-	pthread_cond_init(&f->cv, NULL);
-	c_hasher_init(&f->h, C_DIGEST_SHA256);
-	for (int i = 0; i < RING; i++) {
-		f->buf[i] = malloc(C_INFLATE_CHUNK_MAX);
-		if (!f->buf[i])
-			return c_err_sys(err, "allocate", "layer buffers");
-	}
-	f->z = c_inflate_new(fd, comp, err);
-	if (!f->z)
-		return -1;
-	e = pthread_create(&f->thread, NULL, feeder_main, f);
-	if (e)
-		return c_err_new(err, C_EXIT_FAIL, e, "start decompression thread: %s", strerror(e));
-	f->started = true;
-	return 0;
-}
-
-static void feeder_stop(struct feeder *f)
-{
-	if (f->started) {
-		pthread_mutex_lock(&f->mu);
-		f->stop = true;
-		pthread_cond_broadcast(&f->cv);
-		pthread_mutex_unlock(&f->mu);
-		pthread_join(f->thread, NULL);
-	}
-	c_err_free(&f->err);
-	c_inflate_free(f->z);
-	for (int i = 0; i < RING; i++)
-		free(f->buf[i]);
-	pthread_cond_destroy(&f->cv);
-	pthread_mutex_destroy(&f->mu);
-}
-
 /* libarchive's input: the decompressed stream, hashed on the way. */
 static la_ssize_t read_cb(struct archive *a, void *data, const void **buf)
 {
 	struct applier *ap = data;
-	ssize_t n = feeder_next(&ap->f, buf, &ap->read_err);
+	ssize_t n = c_inflate_read(ap->z, buf, &ap->read_err);
 
 	if (n < 0) {
 		archive_set_error(a, EIO, "read failed");
 		return -1;
 	}
+	ap->size += n;
 	return n;
 }
 
@@ -1022,8 +904,8 @@ static int read_entries(struct applier *ap, c_err **err)
 	}
 	/* The tar end marker may come before the end of the stream (padding);
 	 * the diff_id covers every byte. */
-	while ((n = feeder_next(&ap->f, &buf, err)) > 0)
-		;
+	while ((n = c_inflate_read(ap->z, &buf, err)) > 0)
+		ap->size += n;
 	return n < 0 ? -1 : 0;
 }
 
@@ -1037,7 +919,7 @@ static void applier_free(struct applier *ap)
 	c_err_free(&ap->read_err);
 	if (ap->a)
 		archive_read_free(ap->a);
-	feeder_stop(&ap->f);
+	c_inflate_free(ap->z);
 }
 
 int c_layer_apply(int rootfd, int input_fd, enum c_compression comp,
@@ -1051,7 +933,9 @@ int c_layer_apply(int rootfd, int input_fd, enum c_compression comp,
 		ap.o = *opts;
 	else
 		ap.o.root = geteuid() == 0;
-	if (feeder_start(&ap.f, input_fd, comp, err) < 0)
+	c_hasher_init(&ap.h, C_DIGEST_SHA256);
+	ap.z = c_inflate_new(input_fd, comp, err);
+	if (!ap.z || c_inflate_ahead(ap.z, &ap.h, err) < 0)
 		goto out;
 	ap.a = archive_read_new();
 	if (!ap.a) {
@@ -1065,9 +949,11 @@ int c_layer_apply(int rootfd, int input_fd, enum c_compression comp,
 	}
 	if (read_entries(&ap, err) < 0 || apply_dir_times(&ap, err) < 0)
 		goto out;
-	c_hasher_final(&ap.f.h, &got);
+	c_hasher_final(&ap.h, &got);
 	if (diff_id_out)
 		*diff_id_out = got;
+	if (ap.o.size_out)
+		*ap.o.size_out = ap.size;
 	if (ap.o.diff_id && !c_digest_equal(ap.o.diff_id, &got)) {
 		c_err_new(err, C_EXIT_DATA, 0, "diff_id mismatch: expected %s, got %s",
 			  ap.o.diff_id->str, got.str);

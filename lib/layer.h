@@ -41,6 +41,7 @@
 #define C_LAYER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "digest.h"
 #include "err.h"
@@ -66,6 +67,9 @@ struct c_layer_opts {
 	 * negative return fails the entry. */
 	int (*wait_lowers)(void *arg, c_err **err);
 	void *wait_arg;
+	/* When set, gets the size of the uncompressed stream (with the
+	 * diff_id, what c_store_set_layer_info records). */
+	int64_t *size_out;
 };
 
 /* Apply the layer read from input_fd (compressed as comp) onto the directory

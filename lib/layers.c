@@ -111,6 +111,7 @@ static int unpack_one(struct batch *b, size_t i, c_err **err)
 	_cleanup_free_ char *blob = c_store_blob_path(b->s, &d->digest);
 	_cleanup_close_ int fd = -1;
 	struct waiter w = { b, i };
+	int64_t size;
 	_cleanup_free_ int *lowers = calloc(i ? i : 1, sizeof(int));
 	struct c_layer_opts opts = {
 		.mode = C_LAYER_OVERLAY,
@@ -120,6 +121,7 @@ static int unpack_one(struct batch *b, size_t i, c_err **err)
 		.nlowers = i,
 		.wait_lowers = wait_below,
 		.wait_arg = &w,
+		.size_out = &size,
 	};
 	struct c_digest got;
 
@@ -134,6 +136,8 @@ static int unpack_one(struct batch *b, size_t i, c_err **err)
 		lowers[j] = b->fds[i - 1 - j];
 	if (c_layer_apply(b->jobs[i].fd, fd, d->compression, &opts, &got, err) < 0)
 		return c_err_wrap(err, "layer %s", d->digest.str);
+	if (d->compression != C_COMPRESSION_NONE)
+		c_store_set_layer_info(b->s, &d->digest, &got, size);
 	if (fchmod(b->jobs[i].fd, 0755) < 0)
 		return c_err_sys(err, "chmod", b->jobs[i].tmp);
 	if (rename(b->jobs[i].tmp, b->dirs[i]) == 0)

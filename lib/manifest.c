@@ -540,26 +540,47 @@ static json_t *oci_descriptor(const char *media_type, const struct c_descriptor 
 	return o;
 }
 
-char *c_manifest_to_oci(const struct c_manifest *m, size_t *len, c_err **err)
+static char *make_oci(const struct c_descriptor *config, const struct c_descriptor *layers,
+		      size_t n, json_t *annotations, size_t *len, c_err **err)
 {
-	json_t *doc, *layers;
+	json_t *doc, *list;
 	char *out;
 
 	doc = json_pack("{s:i,s:s,s:o,s:o}", "schemaVersion", 2, "mediaType", C_MEDIA_OCI_MANIFEST,
-			"config", oci_descriptor(C_MEDIA_OCI_CONFIG, &m->config), "layers",
+			"config", oci_descriptor(C_MEDIA_OCI_CONFIG, config), "layers",
 			json_array());
-	layers = doc ? json_object_get(doc, "layers") : NULL;
-	for (size_t i = 0; layers && i < m->nlayers; i++)
-		if (json_array_append_new(layers, oci_descriptor(oci_layer_type(&m->layers[i]),
-								 &m->layers[i])) < 0)
-			layers = NULL;
-	if (doc && layers && m->annotations)
-		json_object_set(doc, "annotations", m->annotations);
-	out = doc && layers ? c_json_dump(doc, len, err) : NULL;
-	if (!out && doc && layers)
-		c_err_wrap(err, "convert manifest to OCI");
-	else if (!out)
-		c_err_new(err, C_EXIT_FAIL, ENOMEM, "convert manifest to OCI");
+	list = doc ? json_object_get(doc, "layers") : NULL;
+	for (size_t i = 0; list && i < n; i++)
+		if (json_array_append_new(list, oci_descriptor(oci_layer_type(&layers[i]),
+							       &layers[i])) < 0)
+			list = NULL;
+	if (doc && list && annotations)
+		json_object_set(doc, "annotations", annotations);
+	out = doc && list ? c_json_dump(doc, len, err) : NULL;
+	if (!out && !(doc && list))
+		c_err_new(err, C_EXIT_FAIL, ENOMEM, "make manifest");
 	json_decref(doc);
 	return out;
+}
+
+char *c_manifest_to_oci(const struct c_manifest *m, size_t *len, c_err **err)
+{
+	char *out = make_oci(&m->config, m->layers, m->nlayers, m->annotations, len, err);
+
+	if (!out)
+		c_err_wrap(err, "convert manifest to OCI");
+	return out;
+}
+
+char *c_manifest_make_oci(const struct c_descriptor *config, const struct c_descriptor *layers,
+			  size_t n, size_t *len, c_err **err)
+{
+	return make_oci(config, layers, n, NULL, len, err);
+}
+
+const char *c_media_oci_layer(enum c_compression comp)
+{
+	struct c_descriptor d = { .compression = comp };
+
+	return oci_layer_type(&d);
 }

@@ -96,6 +96,16 @@ void c_manifest_free(struct c_manifest *m);
  * umoci read the store.  Caller frees. */
 char *c_manifest_to_oci(const struct c_manifest *m, size_t *len, c_err **err);
 
+/* An OCI image manifest for an image made here (an import, a load of a
+ * Docker archive): the config (OCI config media type) and the layers
+ * (OCI layer media types for their compression; digest and size), as
+ * c_manifest_to_oci writes them.  Caller frees. */
+char *c_manifest_make_oci(const struct c_descriptor *config, const struct c_descriptor *layers,
+			  size_t n, size_t *len, c_err **err);
+
+/* The OCI media type of a layer compressed so: ...layer.v1.tar, +gzip, +zstd. */
+const char *c_media_oci_layer(enum c_compression comp);
+
 /* An index media type (OCI index or Docker list)? */
 bool c_media_is_index(const char *media_type);
 

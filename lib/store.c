@@ -355,6 +355,23 @@ fail:
 	return c_err_wrap(err, "begin blob %s", want->str);
 }
 
+int c_blob_begin_new(struct c_store *s, enum c_digest_alg alg, struct c_blob_writer *w,
+		     c_err **err)
+{
+	memset(w, 0, sizeof *w);
+	w->store = s;
+	w->want.alg = alg;
+	w->size = -1;
+	w->unknown = true;
+	c_hasher_init(&w->hasher, alg);
+	w->fd = c_open_temp_at(s->dirfd, "tmp/blob", 0644, &w->partial, err);
+	if (w->fd < 0) {
+		w->partial = NULL;
+		return c_err_wrap(err, "begin blob");
+	}
+	return 0;
+}
+
 int c_blob_restart(struct c_blob_writer *w, c_err **err)
 {
 	if (ftruncate(w->fd, 0) < 0)
@@ -399,7 +416,13 @@ int c_blob_commit(struct c_blob_writer *w, c_err **err)
 	if (w->size >= 0 && w->offset != w->size)
 		return size_mismatch(w, w->offset, err);
 	c_hasher_final(&w->hasher, &got);
-	if (!c_digest_equal(&w->want, &got)) {
+	if (w->unknown) {
+		w->want = got;
+		if (c_store_has_blob(w->store, &got)) {
+			c_blob_discard(w);
+			return 0;
+		}
+	} else if (!c_digest_equal(&w->want, &got)) {
 		c_blob_discard(w);
 		return c_err_new(err, C_EXIT_DATA, 0, "digest mismatch: %s: got %s", w->want.str,
 				 got.str);
@@ -421,6 +444,8 @@ int c_blob_commit(struct c_blob_writer *w, c_err **err)
 	}
 	snprintf(dir, sizeof dir, "blobs/%s", c_digest_alg_name(w->want.alg));
 	/* closing releases the lock only now, with the blob in place */
+	free(w->partial);
+	w->partial = NULL;
 	c_blob_abort(w);
 	if (c_fsync_dir_at(w->store->dirfd, dir, err) < 0)
 		return c_err_wrap(err, "commit blob %s", got.str);
@@ -434,9 +459,11 @@ void c_blob_abort(struct c_blob_writer *w)
 {
 	struct stat st;
 
-	/* An empty partial file resumes nothing.  Unlinked while locked: a
-	 * process waiting for the lock sees the inode gone and starts anew. */
-	if (w->fd >= 0 && w->partial && fstat(w->fd, &st) == 0 && st.st_size == 0)
+	/* An empty partial file resumes nothing, nor does a new blob's temp
+	 * file.  Unlinked while locked: a process waiting for the lock sees the
+	 * inode gone and starts anew. */
+	if (w->fd >= 0 && w->partial &&
+	    (w->unknown || (fstat(w->fd, &st) == 0 && st.st_size == 0)))
 		unlinkat(w->store->dirfd, w->partial, 0);
 	if (w->fd >= 0)
 		close(w->fd);
@@ -450,6 +477,66 @@ void c_blob_discard(struct c_blob_writer *w)
 	if (w->fd >= 0 && w->partial)
 		unlinkat(w->store->dirfd, w->partial, 0);
 	c_blob_abort(w);
+}
+
+/* --- layer info --------------------------------------------------------------------- */
+
+/* "layerinfo/ALG/HEX", relative to the root. */
+static char *info_rel(const struct c_digest *d)
+{
+	char *p;
+
+	if (asprintf(&p, "layerinfo/%s/%s", c_digest_alg_name(d->alg), c_digest_hex(d)) < 0)
+		return NULL;
+	return p;
+}
+
+int c_store_layer_info(struct c_store *s, const struct c_digest *blob, struct c_digest *diff_id,
+		       int64_t *size)
+{
+	_cleanup_free_ char *rel = info_rel(blob), *buf = NULL;
+	char id[C_DIGEST_STR_MAX];
+	long long n;
+	c_err *e = NULL;
+	size_t len;
+
+	if (!rel || c_read_file_at(s->dirfd, rel, 256, &buf, &len, &e) < 0) {
+		c_err_free(&e);
+		return 0;
+	}
+	if (sscanf(buf, "%135s %lld", id, &n) != 2 || n < 0 || c_digest_parse(diff_id, id, &e) < 0) {
+		c_err_free(&e);
+		return 0;
+	}
+	*size = n;
+	return 1;
+}
+
+void c_store_set_layer_info(struct c_store *s, const struct c_digest *blob,
+			    const struct c_digest *diff_id, int64_t size)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	c_err *e = NULL;
+	char dir[64];
+	int n;
+
+	snprintf(dir, sizeof dir, "layerinfo/%s", c_digest_alg_name(blob->alg));
+	if (mkdir_at(s->dirfd, "layerinfo", &e) < 0 || mkdir_at(s->dirfd, dir, &e) < 0 ||
+	    asprintf(&path, "%s/%s/%s", s->root, dir, c_digest_hex(blob)) < 0 ||
+	    (n = asprintf(&text, "%s %lld\n", diff_id->str, (long long)size)) < 0) {
+		c_err_free(&e);
+		return;
+	}
+	c_write_file_volatile(path, text, (size_t)n, 0644, &e);
+	c_err_free(&e);
+}
+
+void c_store_drop_layer_info(struct c_store *s, const struct c_digest *blob)
+{
+	_cleanup_free_ char *rel = info_rel(blob);
+
+	if (rel)
+		unlinkat(s->dirfd, rel, 0);
 }
 
 /* --- names ------------------------------------------------------------------------- */
@@ -541,55 +628,113 @@ static int edit_index(struct c_store *s, index_edit_fn edit, void *arg, c_err **
 	return rc;
 }
 
-struct set_name_args {
-	const char *name;
-	json_t *desc;
+struct set_names_args {
+	json_t *descs; /* one descriptor per entry, the name in its annotations */
 };
 
-static int set_name_edit(json_t *manifests, void *arg, c_err **err)
+static bool has_digest(json_t *manifests, const char *digest)
 {
-	struct set_name_args *a = arg;
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(manifests, i, e) {
+		const char *d = json_string_value(json_object_get(e, "digest"));
+
+		if (d && !strcmp(d, digest))
+			return true;
+	}
+	return false;
+}
+
+/* Point one name at desc: it keeps its place in the list, and other entries
+ * of the same name go. */
+static int set_one_name(json_t *manifests, const char *name, json_t *desc, c_err **err)
+{
 	bool placed = false;
 	size_t i = 0;
 
 	while (i < json_array_size(manifests)) {
 		const char *n = entry_name(json_array_get(manifests, i));
 
-		if (!n || strcmp(n, a->name) != 0) {
+		if (!n || strcmp(n, name) != 0) {
 			i++;
 		} else if (!placed) {
-			/* the name keeps its place in the list */
-			if (json_array_set(manifests, i++, a->desc) < 0)
+			if (json_array_set(manifests, i++, desc) < 0)
 				return c_err_sys(err, "update", "index.json");
 			placed = true;
 		} else if (json_array_remove(manifests, i) < 0) {
 			return c_err_sys(err, "update", "index.json");
 		}
 	}
-	if (!placed && json_array_append(manifests, a->desc) < 0)
+	if (!placed && json_array_append(manifests, desc) < 0)
 		return c_err_sys(err, "update", "index.json");
+	return 0;
+}
+
+static int set_names_edit(json_t *manifests, void *arg, c_err **err)
+{
+	struct set_names_args *a = arg;
+	size_t i;
+	json_t *desc;
+
+	json_array_foreach(a->descs, i, desc) {
+		const char *name = entry_name(desc);
+
+		if (!name && !has_digest(manifests, json_string_value(json_object_get(desc, "digest"))) &&
+		    json_array_append(manifests, desc) < 0)
+			return c_err_sys(err, "update", "index.json");
+		if (name && set_one_name(manifests, name, desc, err) < 0)
+			return -1;
+	}
 	return 1;
+}
+
+static json_t *entry_descriptor(const struct c_store_image *img)
+{
+	json_t *d = json_pack("{s:s,s:s,s:I}", "mediaType", img->media_type, "digest",
+			      img->digest.str, "size", (json_int_t)img->size);
+
+	if (d && img->name &&
+	    json_object_set_new(d, "annotations", json_pack("{s:s}", REF_NAME, img->name)) < 0) {
+		json_decref(d);
+		return NULL;
+	}
+	return d;
+}
+
+int c_store_set_names(struct c_store *s, const struct c_store_image *imgs, size_t n,
+		      c_err **err)
+{
+	_cleanup_json_ json_t *descs = json_array();
+	struct set_names_args a = { descs };
+
+	if (!descs)
+		return c_err_sys(err, "update", "index.json");
+	for (size_t i = 0; i < n; i++) {
+		const char *what = imgs[i].name ? imgs[i].name : imgs[i].digest.str;
+
+		if (imgs[i].name && c_store_check_name(imgs[i].name, err) < 0)
+			return -1;
+		if (!c_store_has_blob(s, &imgs[i].digest))
+			return c_err_new(err, C_EXIT_NOTFOUND, 0, "name %s: blob not in the store: %s",
+					 what, imgs[i].digest.str);
+		if (json_array_append_new(descs, entry_descriptor(&imgs[i])) < 0)
+			return c_err_new(err, C_EXIT_DATA, 0, "name %s: bad descriptor", what);
+	}
+	if (edit_index(s, set_names_edit, &a, err) < 0)
+		return n == 1 ? c_err_wrap(err, "name %s", imgs[0].name ? imgs[0].name : imgs[0].digest.str)
+			      : c_err_wrap(err, "name %zu images", n);
+	return 0;
 }
 
 int c_store_set_name(struct c_store *s, const char *name, const char *media_type,
 		     const struct c_digest *d, int64_t size, c_err **err)
 {
-	_cleanup_json_ json_t *desc = NULL;
-	struct set_name_args a = { name, NULL };
+	struct c_store_image img = { (char *)name, (char *)media_type, *d, size };
 
-	if (c_store_check_name(name, err) < 0)
-		return -1;
-	if (!c_store_has_blob(s, d))
-		return c_err_new(err, C_EXIT_NOTFOUND, 0, "name %s: blob not in the store: %s", name,
-				 d->str);
-	desc = json_pack("{s:s,s:s,s:I,s:{s:s}}", "mediaType", media_type, "digest", d->str,
-			 "size", (json_int_t)size, "annotations", REF_NAME, name);
-	if (!desc)
-		return c_err_new(err, C_EXIT_DATA, 0, "name %s: bad descriptor", name);
-	a.desc = desc;
-	if (edit_index(s, set_name_edit, &a, err) < 0)
-		return c_err_wrap(err, "name %s", name);
-	return 0;
+	if (!name)
+		return c_err_new(err, C_EXIT_DATA, 0, "invalid image name: none");
+	return c_store_set_names(s, &img, 1, err);
 }
 
 struct remove_args {
@@ -1092,6 +1237,10 @@ static int gc_sweep(struct c_store *s, json_t *seen, c_store_gc_fn fn, void *arg
 		snprintf(dir, sizeof dir, "blobs/%s", algs[i]);
 		if (sweep_dir(s, dir, algs[i], seen, fn, arg, err) < 0)
 			return -1;
+		/* what was known of the blobs that went, unreported */
+		snprintf(dir, sizeof dir, "layerinfo/%s", algs[i]);
+		if (sweep_dir(s, dir, algs[i], seen, NULL, NULL, err) < 0)
+			return -1;
 	}
 	/* nobody else has the store open, so nothing in tmp/ is in use */
 	return sweep_dir(s, "tmp", NULL, NULL, fn, arg, err);
@@ -1135,6 +1284,51 @@ out:
 	if (use_lock(s, LOCK_SH, rc < 0 ? NULL : err) < 0)
 		rc = -1;
 	return rc < 0 ? c_err_wrap(err, "collect garbage") : 0;
+}
+
+int c_store_drop_unused(struct c_store *s, const struct c_digest *d, size_t n, c_err **err)
+{
+	struct walk w = { s, gc_visit, NULL, NULL };
+	c_err *busy = NULL;
+	int lock, rc = -1;
+
+	if (!n)
+		return 0;
+	if (use_lock(s, LOCK_EX | LOCK_NB, &busy) < 0) {
+		/* in use: the blobs wait for the next GC */
+		c_err_free(&busy);
+		return use_lock(s, LOCK_SH, err);
+	}
+	lock = c_lock_at(s->dirfd, ".lock", 0, err);
+	if (lock < 0)
+		goto out;
+	w.seen = json_object();
+	if (!w.seen) {
+		c_err_sys(err, "drop unused blobs", s->root);
+	} else if (gc_mark(s, &w, err) == 0) {
+		bool removed[2] = { false, false };
+
+		rc = 0;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			_cleanup_free_ char *rel = blob_rel(&d[i]);
+
+			if (json_object_get(w.seen, d[i].str))
+				continue;
+			if (!rel || (unlinkat(s->dirfd, rel, 0) < 0 && errno != ENOENT))
+				rc = c_err_sys(err, "remove", d[i].str);
+			c_store_drop_layer_info(s, &d[i]);
+			removed[d[i].alg == C_DIGEST_SHA512] = true;
+		}
+		for (int i = 0; i < 2 && rc == 0; i++)
+			if (removed[i])
+				rc = c_fsync_dir_at(s->dirfd, i ? "blobs/sha512" : "blobs/sha256", err);
+	}
+	json_decref(w.seen);
+	c_unlock(lock);
+out:
+	if (use_lock(s, LOCK_SH, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	return rc < 0 ? c_err_wrap(err, "drop unused blobs") : 0;
 }
 
 /* --- checking ---------------------------------------------------------------------- */

@@ -90,13 +90,21 @@ int c_store_put_blob(struct c_store *s, const struct c_digest *d, const void *da
  * into blobs/ and fsyncs the directory; a mismatch removes the partial file
  * and is a C_EXIT_DATA error "digest mismatch: DIGEST: got OTHER" (or "size
  * mismatch: DIGEST: expected N bytes, got M").  abort keeps the partial file
- * for the next run (call c_blob_discard to drop it instead). */
+ * for the next run (call c_blob_discard to drop it instead).
+ *
+ * A blob whose digest is only known at its end (made here: a layer
+ * compressed on its way in) starts with c_blob_begin_new instead: a temp
+ * file of its own in tmp/ (nothing to lock or resume: nobody else can want
+ * it), written as above; commit names it after its content (w->want is
+ * then that digest), or drops it when the store has that blob already.
+ * abort removes it like discard. */
 struct c_blob_writer {
 	struct c_store *store;
 	struct c_digest want;
 	int64_t size;       /* expected size, -1 when unknown */
 	int64_t offset;     /* bytes already in the partial file */
 	bool present;       /* the blob is already in the store */
+	bool unknown;       /* begun by c_blob_begin_new: want is set by commit */
 	int fd;             /* the partial file, locked */
 	char *partial;      /* its path */
 	struct c_hasher hasher;
@@ -104,6 +112,8 @@ struct c_blob_writer {
 
 int c_blob_begin(struct c_store *s, const struct c_digest *want, int64_t size,
 		 struct c_blob_writer *w, c_err **err);
+int c_blob_begin_new(struct c_store *s, enum c_digest_alg alg, struct c_blob_writer *w,
+		     c_err **err);
 int c_blob_write(struct c_blob_writer *w, const void *buf, size_t len, c_err **err);
 /* Forget the partial content, e.g. when the server ignored the Range. */
 int c_blob_restart(struct c_blob_writer *w, c_err **err);
@@ -112,6 +122,24 @@ int c_blob_commit(struct c_blob_writer *w, c_err **err);
  * empty); c_blob_discard removes it. */
 void c_blob_abort(struct c_blob_writer *w);
 void c_blob_discard(struct c_blob_writer *w);
+
+/* --- what a layer blob holds -------------------------------------------------------
+ *
+ * A compressed layer's diff_id and uncompressed size, once known (a layer
+ * made here, or inflated once by a save), kept beside its blob as
+ * ROOT/layerinfo/ALG/HEX ("DIFF_ID SIZE\n"), so that writing the layer
+ * uncompressed into a docker archive needs no pass to learn its size.  A
+ * cache: written without fsync, its loss or a torn file only costs that
+ * pass again; c_store_gc() removes it with its blob. */
+
+/* 1 with *diff_id and *size when known, 0 when not. */
+int c_store_layer_info(struct c_store *s, const struct c_digest *blob, struct c_digest *diff_id,
+		       int64_t *size);
+/* Record it; failing to is no error (the caller goes on). */
+void c_store_set_layer_info(struct c_store *s, const struct c_digest *blob,
+			    const struct c_digest *diff_id, int64_t size);
+/* Forget it (found to be wrong). */
+void c_store_drop_layer_info(struct c_store *s, const struct c_digest *blob);
 
 /* --- names (index.json) ------------------------------------------------------- */
 
@@ -137,6 +165,13 @@ struct c_store_image {
 };
 void c_store_image_clear(struct c_store_image *img);
 void c_store_images_free(struct c_store_image *imgs, size_t n);
+
+/* Several names at once, in one rewrite of index.json: all of them or, on
+ * an error, none (a load names every image of its archive this way).  Each
+ * entry as for c_store_set_name; an entry without a name (name NULL) is
+ * added only when no entry points at its digest yet. */
+int c_store_set_names(struct c_store *s, const struct c_store_image *imgs, size_t n,
+		      c_err **err);
 
 /* Every entry of index.json, in its order. */
 int c_store_list(struct c_store *s, struct c_store_image **out, size_t *n, c_err **err);
@@ -216,6 +251,13 @@ enum {
  * a digest, or "tmp/NAME", and its size in bytes. */
 typedef void (*c_store_gc_fn)(const char *what, int64_t bytes, void *arg);
 int c_store_gc(struct c_store *s, int flags, c_store_gc_fn fn, void *arg, c_err **err);
+
+/* Remove those of the n blobs d that nothing in index.json reaches: what a
+ * failed import or load had stored, so that it leaves the store as it was.
+ * Only when no other process has the store open (one might be about to name
+ * them); otherwise they stay for the next c_store_gc(), and that is no
+ * error. */
+int c_store_drop_unused(struct c_store *s, const struct c_digest *d, size_t n, c_err **err);
 
 /* Check the store: oci-layout and index.json parse; every blob's content has
  * the digest of its name; every index.json entry, and every config, layer and

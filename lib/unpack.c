@@ -53,7 +53,9 @@ static struct c_manifest *load_manifest(struct c_store *s, const struct c_store_
 static int apply_layers(struct c_store *s, const struct c_manifest *m,
 			const struct c_image_config *config, int rootfd, c_err **err)
 {
-	struct c_layer_opts opts = { .mode = C_LAYER_COPY, .root = geteuid() == 0 };
+	int64_t size;
+	struct c_layer_opts opts = { .mode = C_LAYER_COPY, .root = geteuid() == 0,
+				     .size_out = &size };
 
 	if (config->ndiff_ids != m->nlayers)
 		return c_err_new(err, C_EXIT_DATA, 0, "%zu layers but %zu diff_ids in config %s",
@@ -71,6 +73,8 @@ static int apply_layers(struct c_store *s, const struct c_manifest *m,
 		opts.diff_id = &config->diff_ids[i];
 		if (c_layer_apply(rootfd, fd, m->layers[i].compression, &opts, &got, err) < 0)
 			return c_err_wrap(err, "layer %s", m->layers[i].digest.str);
+		if (m->layers[i].compression != C_COMPRESSION_NONE)
+			c_store_set_layer_info(s, &m->layers[i].digest, &got, size);
 	}
 	return 0;
 }

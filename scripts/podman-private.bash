@@ -13,6 +13,11 @@
 #   podman starts with an environment of its own, gets PATH, TMPDIR and each
 #   --conmon-env.
 #
+# podman_private_umount DIR
+#   undoes every mount below DIR, deepest first: the bind mount podman's
+#   overlay storage makes of its own directory, and any overlay left; for
+#   the callers' clean-up before they remove DIR.
+#
 # The settings: the cgroupfs manager (no systemd here), no network but lo
 # (netns "none"), no events log, file locks, the k8s-file log driver, images
 # never pulled (the callers copy them in with skopeo or pull them
@@ -69,4 +74,10 @@ podman_private() {
 	echo 'unqualified-search-registries = []' >"$d/registries.conf"
 	export CONTAINERS_CONF=$d/containers.conf CONTAINERS_STORAGE_CONF=$d/storage.conf
 	export CONTAINERS_REGISTRIES_CONF=$d/registries.conf
+}
+
+podman_private_umount() {
+	local m
+	awk -v d="${1%/}/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }

@@ -163,7 +163,7 @@ _podman_pids() { # STRING
 }
 
 podman_teardown_file() {
-	local i m p
+	local i p
 	# bats runs this under set -e: nothing here may fail
 	if [ -n "${PODMAN_DIR:-}" ] && [ -d "$PODMAN_DIR" ]; then
 		pm rm -af -t 0 >/dev/null 2>&1 || true
@@ -177,9 +177,7 @@ podman_teardown_file() {
 			echo "podman: still running, killed: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
 			kill -9 "$p" 2>/dev/null || true
 		done
-		# the storage's own bind mount and any overlay left, deepest first
-		awk -v d="$PODMAN_DIR/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-			while read -r m; do umount -l "$m" 2>/dev/null || true; done
+		podman_private_umount "$PODMAN_DIR"
 		rm -rf "$PODMAN_DIR" || true
 	fi
 	if [ -z "${_PODMAN_LIBPOD_PARENT:-}" ]; then

@@ -240,6 +240,29 @@ static inline void tap_remove_tree(const char *dir)
 		tap_diag("could not remove %s", dir);
 }
 
+/* A growing buffer, NUL-terminated after what went in, and a writer into
+ * it shaped like lib/'s sinks (gzip, tar streams). */
+struct tap_buf {
+	char *buf;
+	size_t len, cap;
+};
+
+static inline int tap_buf_put(void *arg, const void *data, size_t len, c_err **err)
+{
+	struct tap_buf *b = arg;
+
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len) * 2 + 1;
+		b->buf = realloc(b->buf, b->cap);
+		if (!b->buf)
+			tap_bail("realloc", "tap_buf");
+	}
+	memcpy(b->buf + b->len, data, len);
+	b->len += len;
+	b->buf[b->len] = '\0';
+	return 0;
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_count);

@@ -148,7 +148,8 @@ static void test_overlay(void)
 	c_err *err = NULL;
 	struct stat st;
 	ssize_t n;
-	int i, bad = 0;
+	int i, bad = 0, sizes_bad = 0;
+	int64_t size;
 
 	if (geteuid()) {
 		tap_skip("overlay mode", "needs root");
@@ -164,16 +165,23 @@ static void test_overlay(void)
 		}
 		o.lowers = lowers;
 		o.nlowers = i;
+		o.size_out = &size;
+		size = -1;
 		if (mkdir(dir, 0755) < 0 ||
 		    apply_file(dir, layers[i].blob, layers[i].comp, &o, NULL, &err) < 0) {
 			tap_diag("layer %d: %s", i + 1, err ? err->msg : strerror(errno));
 			c_err_free(&err);
 			bad = 1;
 		}
+		/* the size of the stream: an uncompressed layer's is its file's */
+		if (size < 1024 || (layers[i].comp == C_COMPRESSION_NONE &&
+				    (stat(layers[i].blob, &st) < 0 || st.st_size != size)))
+			sizes_bad = 1;
 		for (int j = 0; j < i; j++)
 			close(lowers[j]);
 	}
 	ok(!bad, "overlay mode: each layer into its own dir, diff_id verified");
+	ok(!sizes_bad, "the size of each uncompressed stream told (size_out)");
 	snprintf(path, sizeof(path), "%s/ovl2/links/hard-lower-layer", work);
 	ok(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 15,
 	   "overlay mode: a hardlink to a lower layer's file is a copy of it");

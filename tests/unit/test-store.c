@@ -270,6 +270,145 @@ static void test_names(struct c_store *s)
 	ok(c_store_remove_name(s, "example.com/x/y:1", &e) == 0, "clean up");
 }
 
+/* A blob whose digest is only known at its end. */
+static void test_new_blob(struct c_store *s)
+{
+	struct c_blob_writer w;
+	struct c_digest d;
+	c_err *e = NULL;
+	char path[512];
+
+	digest_of("made here", 9, &d);
+	ok(c_blob_begin_new(s, C_DIGEST_SHA256, &w, &e) == 0 && w.partial &&
+		   !strncmp(w.partial, "tmp/", 4),
+	   "begin_new opens a temp file in tmp/");
+	snprintf(path, sizeof path, "%s", w.partial ? w.partial : "");
+	ok(c_blob_write(&w, "made ", 5, &e) == 0 && c_blob_write(&w, "here", 4, &e) == 0 &&
+		   c_blob_commit(&w, &e) == 0,
+	   "write and commit");
+	ok(c_digest_equal(&w.want, &d) && w.offset == 9 && c_store_has_blob(s, &d),
+	   "commit names the blob after its content");
+	ok(file_size(path) < 0, "the temp file is gone");
+	ok(c_blob_begin_new(s, C_DIGEST_SHA256, &w, &e) == 0 &&
+		   c_blob_write(&w, "made here", 9, &e) == 0 && c_blob_commit(&w, &e) == 0 &&
+		   c_digest_equal(&w.want, &d),
+	   "the same content again: present already, committed all the same");
+	ok(c_blob_begin_new(s, C_DIGEST_SHA256, &w, &e) == 0 &&
+		   c_blob_write(&w, "dropped", 7, &e) == 0,
+	   "a third, abandoned");
+	snprintf(path, sizeof path, "%s", w.partial);
+	c_blob_abort(&w);
+	ok(file_size(path) < 0, "abort removes a new blob's temp file (nothing to resume)");
+}
+
+/* What a layer blob holds uncompressed, kept beside it. */
+static void test_layer_info(struct c_store *s)
+{
+	struct c_digest blob, id, got;
+	int64_t size = -1;
+	c_err *e = NULL;
+	char path[512];
+
+	put(s, "a layer blob", &blob);
+	digest_of("its tar", 7, &id);
+	ok(!c_store_layer_info(s, &blob, &got, &size), "nothing known of a new blob");
+	c_store_set_layer_info(s, &blob, &id, 12345);
+	ok(c_store_layer_info(s, &blob, &got, &size) && c_digest_equal(&got, &id) && size == 12345,
+	   "its diff_id and size once recorded");
+	snprintf(path, sizeof path, "layerinfo/sha256/%s", c_digest_hex(&blob));
+	ok(exists(path), "as layerinfo/sha256/HEX");
+	c_store_drop_layer_info(s, &blob);
+	ok(!c_store_layer_info(s, &blob, &got, &size), "dropped");
+	c_store_set_layer_info(s, &blob, &id, 1);
+	ok(c_store_gc(s, 0, NULL, NULL, &e) == 0 && !c_store_has_blob(s, &blob) && !exists(path),
+	   "gc removes it with its blob");
+	snprintf(path, sizeof path, "%s/layerinfo/sha256/%s", root, c_digest_hex(&blob));
+	tap_put(path, "garbage");
+	ok(!c_store_layer_info(s, &blob, &got, &size), "a file that does not parse is nothing known");
+	unlink(path);
+}
+
+/* Several names in one rewrite; all or none. */
+static void test_set_names(struct c_store *s)
+{
+	static const char mt[] = "application/vnd.oci.image.manifest.v1+json";
+	struct c_digest a, b, missing;
+	struct c_store_image imgs[3], *list;
+	size_t n, unnamed = 0;
+	c_err *e = NULL;
+
+	put(s, "names a", &a);
+	put(s, "names b", &b);
+	digest_of("nowhere", 7, &missing);
+	imgs[0] = (struct c_store_image){ (char *)"multi/a:1", (char *)mt, a, 7 };
+	imgs[1] = (struct c_store_image){ (char *)"multi/b:1", (char *)mt, b, 7 };
+	imgs[2] = (struct c_store_image){ (char *)"Bad Name", (char *)mt, b, 7 };
+	ok(c_store_set_names(s, imgs, 3, &e) < 0 && status_of(&e) == C_EXIT_DATA &&
+		   count_names(s, "multi/") == 0,
+	   "one bad name among three: none is set");
+	imgs[2] = (struct c_store_image){ (char *)"multi/c:1", (char *)mt, missing, 7 };
+	ok(c_store_set_names(s, imgs, 3, &e) < 0 && status_of(&e) == C_EXIT_NOTFOUND &&
+		   count_names(s, "multi/") == 0,
+	   "one missing blob among three: none is set");
+	ok(c_store_set_names(s, imgs, 2, &e) == 0 && count_names(s, "multi/") == 2,
+	   "two good ones: both set");
+	imgs[0] = (struct c_store_image){ NULL, (char *)mt, a, 7 };
+	imgs[1] = (struct c_store_image){ NULL, (char *)mt, b, 7 };
+	ok(c_store_set_names(s, imgs, 2, &e) == 0, "entries without a name");
+	imgs[0].digest = missing;
+	ok(c_store_set_names(s, imgs, 1, &e) < 0 && status_of(&e) == C_EXIT_NOTFOUND,
+	   "... need their blob too");
+	imgs[0].digest = a;
+	ok(c_store_remove_name(s, "multi/a:1", &e) == 0 && c_store_set_names(s, imgs, 2, &e) == 0 &&
+		   c_store_set_names(s, imgs, 1, &e) == 0,
+	   "drop a's name, add a and b unnamed again, and a once more");
+	if (c_store_list(s, &list, &n, &e) == 0) {
+		for (size_t i = 0; i < n; i++)
+			unnamed += !list[i].name && c_digest_equal(&list[i].digest, &a);
+		unnamed += 10 * count_names(s, "multi/b:1");
+		c_store_images_free(list, n);
+	}
+	ok(unnamed == 11, "an unnamed entry is added only for a digest no entry has yet (%zu)",
+	   unnamed);
+	ok(c_store_remove_digest(s, &a, NULL, &e) == 0 && c_store_remove_digest(s, &b, NULL, &e) == 0,
+	   "clean up");
+}
+
+/* Blobs a failed load stored go again; what a name uses stays. */
+static void test_drop_unused(struct c_store *s)
+{
+	static const char mt[] = "application/vnd.oci.image.manifest.v1+json";
+	struct c_digest d[3];
+	char doc[256];
+	c_err *e = NULL;
+	pid_t pid;
+
+	put(s, "loose layer", &d[0]);
+	snprintf(doc, sizeof doc, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"c\","
+		 "\"digest\":\"%s\",\"size\":11},\"layers\":[]}", d[0].str);
+	put(s, doc, &d[1]);
+	put(s, "unused", &d[2]);
+	ok(c_store_set_name(s, "keep", mt, &d[1], (int64_t)strlen(doc), &e) == 0,
+	   "a name reaches two of three blobs");
+	pid = fork();
+	if (pid == 0) {
+		struct c_store *cs = c_store_open(root, &e);
+
+		sleep(2);
+		_exit(cs ? 0 : 1);
+	}
+	usleep(300000);
+	ok(c_store_drop_unused(s, d, 3, &e) == 0 && c_store_has_blob(s, &d[2]),
+	   "while another process has the store open, nothing is dropped, and that is fine");
+	waitpid(pid, NULL, 0);
+	ok(c_store_drop_unused(s, d, 3, &e) == 0 && !c_store_has_blob(s, &d[2]) &&
+		   c_store_has_blob(s, &d[0]) && c_store_has_blob(s, &d[1]),
+	   "then the unused one goes, the named image's stay");
+	ok(c_store_remove_name(s, "keep", &e) == 0 && c_store_drop_unused(s, d, 2, &e) == 0 &&
+		   !c_store_has_blob(s, &d[0]) && !c_store_has_blob(s, &d[1]),
+	   "once unnamed, they go too");
+}
+
 struct collected {
 	int n;
 	char list[2048];
@@ -380,6 +519,10 @@ int main(void)
 	test_stream(s);
 	test_race_blob();
 	test_names(s);
+	test_new_blob(s);
+	test_layer_info(s);
+	test_set_names(s);
+	test_drop_unused(s);
 	test_gc_check(s);
 	c_store_close(s);
 	if (!tap_failed)
