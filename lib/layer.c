@@ -934,7 +934,8 @@ int c_layer_apply(int rootfd, int input_fd, enum c_compression comp,
 	else
 		ap.o.root = geteuid() == 0;
 	c_hasher_init(&ap.h, C_DIGEST_SHA256);
-	ap.z = c_inflate_new(input_fd, comp, err);
+	ap.z = ap.o.sniff ? c_inflate_new_sniffed(input_fd, NULL, err)
+			  : c_inflate_new(input_fd, comp, err);
 	if (!ap.z || c_inflate_ahead(ap.z, &ap.h, err) < 0)
 		goto out;
 	ap.a = archive_read_new();

@@ -70,6 +70,9 @@ struct c_layer_opts {
 	/* When set, gets the size of the uncompressed stream (with the
 	 * diff_id, what c_store_set_layer_info records). */
 	int64_t *size_out;
+	/* The stream says itself how it is compressed (its first bytes, read
+	 * even from a pipe that hands them over in pieces); comp is ignored. */
+	bool sniff;
 };
 
 /* Apply the layer read from input_fd (compressed as comp) onto the directory

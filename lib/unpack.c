@@ -384,42 +384,10 @@ int c_unpack_image(struct c_store *s, const char *image, const char *dir,
 	return 0;
 }
 
-static enum c_compression sniff(const unsigned char *b, ssize_t n)
-{
-	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-		return C_COMPRESSION_GZIP;
-	if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-		return C_COMPRESSION_ZSTD;
-	return C_COMPRESSION_NONE;
-}
-
-/* The compression of fd's stream from its first bytes, without consuming
- * them: pread on a file, tee(2) into a scratch pipe on a pipe. */
-static int detect(int fd, const char *name, enum c_compression *comp, c_err **err)
-{
-	unsigned char magic[4];
-	ssize_t n = pread(fd, magic, sizeof magic, 0);
-	int p[2];
-
-	if (n < 0 && errno == ESPIPE) {
-		if (pipe2(p, O_CLOEXEC) < 0)
-			return c_err_sys(err, "pipe for", name);
-		n = tee(fd, p[1], sizeof magic, 0);
-		n = n < 0 ? -1 : read(p[0], magic, (size_t)n);
-		close(p[0]);
-		close(p[1]);
-	}
-	if (n < 0)
-		return c_err_sys(err, "read", name);
-	*comp = sniff(magic, n);
-	return 0;
-}
-
 int c_unpack_layer(int fd, const char *name, const char *dir, c_err **err)
 {
-	struct c_layer_opts opts = { .mode = C_LAYER_COPY, .root = geteuid() == 0 };
+	struct c_layer_opts opts = { .mode = C_LAYER_COPY, .root = geteuid() == 0, .sniff = true };
 	_cleanup_close_ int rootfd = -1;
-	enum c_compression comp = C_COMPRESSION_NONE;
 	struct c_digest diff_id;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -427,8 +395,7 @@ int c_unpack_layer(int fd, const char *name, const char *dir, c_err **err)
 	rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return c_err_sys(err, "open", dir);
-	if (detect(fd, name, &comp, err) < 0 ||
-	    c_layer_apply(rootfd, fd, comp, &opts, &diff_id, err) < 0)
+	if (c_layer_apply(rootfd, fd, C_COMPRESSION_NONE, &opts, &diff_id, err) < 0)
 		return c_err_wrap(err, "layer %s", name);
 	return 0;
 }
