@@ -1,6 +1,8 @@
 # c-tools — static, musl-linked container tools.
 #
-#   make                 dependencies (once, cached), lib/, every cmd/*.c into bin/
+#   make                 dependencies (once, cached), lib/, every cmd/*.c into bin/,
+#                        then a first container (scripts/first-container.sh)
+#   make all             the build alone
 #   make check           the whole test suite; ends with "N passed, N failed"
 #   make install PREFIX=/usr/local [DESTDIR=...]
 #   make bench           benchmarks, side by side with the anchors
@@ -10,7 +12,7 @@
 # (host gcc, -fsanitize=address,undefined, Debian's -dev packages of the same
 # sources), which runs the unit tests again.
 
-.DEFAULT_GOAL := all
+.DEFAULT_GOAL := first-container
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
 VERSION := $(shell cat VERSION)
@@ -60,9 +62,14 @@ ASAN_LIB := $(ASAN)/libctools.a
 MUSL_UNITS := $(addprefix $(MUSL)/tests/,$(UNIT_NAMES))
 ASAN_UNITS := $(addprefix $(ASAN)/tests/,$(UNIT_NAMES))
 
-.PHONY: all check unit unit-asan install bench clean distclean deps
+.PHONY: all first-container check unit unit-asan install bench clean distclean deps
 
 all: $(PROGS) $(TEST_INIT)
+
+# The README's first command: the build, then a container of an image made
+# on the spot from the host's busybox-static, with no registry.
+first-container: all
+	@sh scripts/first-container.sh bin
 
 deps: $(DEPS_MK)
 

@@ -2,6 +2,8 @@
 # The build and the harness themselves: static binaries, conventions every
 # program must keep, the dependency cache, install, and the closing line.
 
+bats_require_minimum_version 1.5.0
+
 load helpers/common
 
 @test "every built binary is statically linked, with no interpreter" {
@@ -147,6 +149,19 @@ zlib_versions() {
 	[ ! -e "$TEST_TMP/build/deps.mk" ]
 	run find "$TEST_TMP/cache/zlib" -mindepth 1
 	expect_output ""
+}
+
+@test "make's first container: an image from the host's busybox, pid 1, only its own processes" {
+	require_root
+	C_ROOT=$TEST_TMP/root run --separate-stderr sh "$REPO_ROOT/scripts/first-container.sh" "$BIN_DIR"
+	expect_status 0
+	expect_line "  its shell: pid 1"
+	# the processes it sees: the header, sh and ps, nothing of the host's
+	expect_eq "$(printf '%s\n' "$output" | sed -n '/processes it sees/,$p' | tail -n +2 | awk '{ print $2 }' | tr '\n' ' ')" \
+		"COMMAND sh ps " "the processes"
+	[[ $stderr == *"the image busybox (sha256:"* ]] || { echo "$stderr"; return 1; }
+	C_ROOT=$TEST_TMP/root run "$BIN_DIR/c-image" ls -q
+	expect_output busybox
 }
 
 @test "make install puts programs and man pages under PREFIX" {
