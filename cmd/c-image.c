@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "save.h"
 #include "store.h"
+#include "timefmt.h"
 
 static const char usage[] =
 	"Usage: c-image [--root DIR] COMMAND [ARGS]\n"
@@ -75,7 +76,7 @@ static const struct option options[] = {
 	{ "input", required_argument, NULL, 'i' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
-	C_CLI_REGISTRY_OPTIONS,
+	C_REGISTRY_CLI_OPTIONS,
 	{ 0 },
 };
 
@@ -93,58 +94,20 @@ struct opts {
 
 /* --- presentation -------------------------------------------------------------- */
 
-/* RFC 3339 as image configs write it, fractions and offsets included. */
-static bool parse_time(const char *s, time_t *out)
-{
-	struct tm tm = { 0 };
-	int off_h = 0, off_m = 0, n = 0;
-	const char *p;
-	char sign;
-
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return false;
-	p = s + n;
-	if (*p == '.')
-		p += 1 + strspn(p + 1, "0123456789");
-	sign = *p;
-	if ((sign == '+' || sign == '-') && sscanf(p + 1, "%d:%d", &off_h, &off_m) != 2)
-		return false;
-	else if (sign != '+' && sign != '-' && sign != 'Z' && sign != 'z')
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = timegm(&tm) - (sign == '-' ? -1 : sign == '+' ? 1 : 0) * (off_h * 3600 + off_m * 60);
-	return true;
-}
-
-/* "3 hours ago", as docker ls does; a date in the future as it was given. */
+/* "3 hours ago", as docker images says it; a date in the future as it was
+ * given. */
 static void relative_time(char *out, size_t n, const char *created)
 {
-	static const struct {
-		long secs;
-		const char *unit;
-	} steps[] = {
-		{ 365L * 86400, "year" }, { 30L * 86400, "month" }, { 7L * 86400, "week" },
-		{ 86400, "day" },         { 3600, "hour" },         { 60, "minute" },
-		{ 1, "second" },
-	};
-	time_t t, now = time(NULL);
-	long d;
+	char since[48];
+	time_t t;
 
-	if (!created || !parse_time(created, &t) || t > now) {
+	if (!created || !c_time_parse(created, &t) || t > time(NULL)) {
 		snprintf(out, n, "%s", created ? created : "-");
 		return;
 	}
-	d = (long)(now - t);
-	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
-		long k = d / steps[i].secs;
-
-		if (k >= 1 || steps[i].secs == 1) {
-			snprintf(out, n, "%ld %s%s ago", k, steps[i].unit, k == 1 ? "" : "s");
-			return;
-		}
-	}
+	c_time_since(created, since, sizeof since);
+	if (snprintf(out, n, "%s ago", since) >= (int)n)
+		out[n - 1] = '\0';
 }
 
 /* Total size (each blob once) and the newest config's "created". */
@@ -170,7 +133,7 @@ static int summarize_visit(struct c_store *s, const struct c_store_node *node, v
 	c_err_free(&ignore);
 	if (json_unpack(cfg, "{s:s}", "created", &created) < 0)
 		return 0;
-	if (!best || (parse_time(created, &a) && parse_time(best, &b) && a > b)) {
+	if (!best || (c_time_parse(created, &a) && c_time_parse(best, &b) && a > b)) {
 		json_decref(sum->created);
 		sum->created = json_string(created);
 	}
@@ -569,7 +532,7 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 			puts("c-image " C_TOOLS_VERSION);
 			exit(0);
 		default:
-			if (!c_cli_registry_option(c, optarg, &o->registry))
+			if (!c_registry_cli_option(c, optarg, &o->registry))
 				c_cli_bad_option(c, argc, argv);
 		}
 	}

@@ -35,7 +35,7 @@ enum { OPT_PLATFORM = 256, OPT_ROOT, OPT_VERSION };
 static const struct option options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	C_CLI_REGISTRY_OPTIONS,
+	C_REGISTRY_CLI_OPTIONS,
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 			puts("c-pull " C_TOOLS_VERSION);
 			return 0;
 		default:
-			if (!c_cli_registry_option(c, optarg, &opts.registry))
+			if (!c_registry_cli_option(c, optarg, &opts.registry))
 				c_cli_bad_option(c, argc, argv);
 		}
 	}

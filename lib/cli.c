@@ -75,38 +75,3 @@ void c_cli_bad_option(int c, int argc, char **argv)
 		c_die_usage("%s: missing value", what);
 	c_die_usage("unknown option: %s", what);
 }
-
-bool c_cli_registry_option(int c, const char *arg, struct c_registry_opts *opts)
-{
-	switch (c) {
-	case C_OPT_TLS_VERIFY:
-		opts->tls_verify = c_cli_bool("--tls-verify", arg);
-		return true;
-	case C_OPT_PLAIN_HTTP:
-		opts->plain_http = true;
-		return true;
-	case C_OPT_CERT_DIR:
-		opts->cert_dir = arg;
-		return true;
-	case C_OPT_CREDS:
-		opts->creds = arg;
-		return true;
-	}
-	return false;
-}
-
-void c_human_size(char *out, size_t n, int64_t bytes)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < sizeof units / sizeof *units) {
-		v /= 1000;
-		u++;
-	}
-	if (u == 0)
-		snprintf(out, n, "%lldB", (long long)bytes);
-	else
-		snprintf(out, n, "%.3g%s", v, units[u]);
-}

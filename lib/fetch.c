@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "timefmt.h"
 
 #define DEFAULT_JOBS 3
 /* Large reads keep the TLS record loop and the SHA-NI block loop busy with

@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "cleanup.h"
+#include "cli.h"
 #include "json.h"
 #include "manifest.h"
 #include "ref.h"
@@ -531,4 +532,23 @@ int c_registry_list_tags(struct c_registry *r, char ***tags, size_t *ntags, c_er
 		return -1;
 	}
 	return 0;
+}
+
+bool c_registry_cli_option(int c, const char *arg, struct c_registry_opts *opts)
+{
+	switch (c) {
+	case C_REGISTRY_OPT_TLS_VERIFY:
+		opts->tls_verify = c_cli_bool("--tls-verify", arg);
+		return true;
+	case C_REGISTRY_OPT_PLAIN_HTTP:
+		opts->plain_http = true;
+		return true;
+	case C_REGISTRY_OPT_CERT_DIR:
+		opts->cert_dir = arg;
+		return true;
+	case C_REGISTRY_OPT_CREDS:
+		opts->creds = arg;
+		return true;
+	}
+	return false;
 }

@@ -18,6 +18,7 @@
 #ifndef C_REGISTRY_H
 #define C_REGISTRY_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,5 +68,22 @@ int c_registry_get_blob(struct c_registry *r, const struct c_digest *d, size_t m
 /* The repository's tags (following Link pagination); caller frees each and
  * the array. */
 int c_registry_list_tags(struct c_registry *r, char ***tags, size_t *ntags, c_err **err);
+
+/* The options of every program that talks to a registry, for its struct
+ * option table, and their handling: c_registry_cli_option() applies option c
+ * and returns true, or returns false for an option that is not one of them. */
+enum {
+	C_REGISTRY_OPT_TLS_VERIFY = 0x1000,
+	C_REGISTRY_OPT_PLAIN_HTTP,
+	C_REGISTRY_OPT_CERT_DIR,
+	C_REGISTRY_OPT_CREDS,
+};
+#define C_REGISTRY_CLI_OPTIONS                                               \
+	{ "tls-verify", optional_argument, NULL, C_REGISTRY_OPT_TLS_VERIFY }, \
+	{ "plain-http", no_argument, NULL, C_REGISTRY_OPT_PLAIN_HTTP },       \
+	{ "cert-dir", required_argument, NULL, C_REGISTRY_OPT_CERT_DIR },     \
+	{ "creds", required_argument, NULL, C_REGISTRY_OPT_CREDS }
+
+bool c_registry_cli_option(int c, const char *arg, struct c_registry_opts *opts);
 
 #endif

@@ -28,7 +28,7 @@ blob() { # blob DIGEST: its path in the store
 @test "ls: a table of the images skopeo stored" {
 	run -0 "$BIN_DIR/c-image" ls
 	expect_output_re "^NAME +DIGEST +SIZE +CREATED"
-	expect_output_re "example.com/busybox:latest +${BUSYBOX_DIGEST:0:19} +[0-9.]+[kM]B +[0-9]+ (year|month|week|day|hour|minute|second)s? ago"
+	expect_output_re "example.com/busybox:latest +${BUSYBOX_DIGEST:0:19} +[0-9.]+[kM]B +([0-9]+|About an?) (year|month|week|day|hour|minute|second)s? ago"
 	expect_output_re "multilayer +${MULTI_DIGEST:0:19} "
 	[ "${#lines[@]}" -eq 3 ]
 }
