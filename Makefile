@@ -21,8 +21,11 @@ BUILD := build
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
+# lib/ in floors, lowest first: a floor's files include only its own
+# headers and those of the floors below (tests/build.bats checks it).
+FLOORS := core image runtime run
 COMMON_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DC_TOOLS_VERSION='"$(VERSION)"' \
-	-Ilib $(WARN) -fno-strict-aliasing
+	$(addprefix -Ilib/,$(FLOORS)) $(WARN) -fno-strict-aliasing -MMD -MP
 
 # --- musl flavour -------------------------------------------------------------
 MUSL := $(BUILD)/musl
@@ -48,11 +51,14 @@ ASAN_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 ASAN_LIBS := -larchive -lseccomp -ljansson -lbearssl -lisal -lzstd -lz
 
 # --- sources ------------------------------------------------------------------
-LIB_SRCS := $(wildcard lib/*.c)
-LIB_HDRS := $(wildcard lib/*.h)
-PROGS := $(patsubst cmd/%.c,bin/%,$(wildcard cmd/*.c))
+LIB_SRCS := $(wildcard $(patsubst %,lib/%/*.c,$(FLOORS)))
+# One static binary, bin/c-tools, holds every program (cmd/NAME.c, or
+# cmd/NAME/*.c for one with several fronts); bin/NAME is a link to it.
+PROGRAMS := $(patsubst cmd/%.c,%,$(filter-out cmd/c-tools.c,$(wildcard cmd/*.c))) \
+	$(patsubst cmd/%/,%,$(sort $(dir $(wildcard cmd/*/*.c))))
+PROGS := $(addprefix bin/,$(PROGRAMS))
+CMD_OBJS := $(patsubst %.c,$(MUSL)/%.o,$(wildcard cmd/*.c cmd/*/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
-UNIT_HDRS := $(wildcard tests/unit/*.h)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 TEST_INIT := $(MUSL)/tests/c-test-init
 BENCH_PROGS := $(patsubst bench/%.c,$(MUSL)/bench/%,$(wildcard bench/*.c))
@@ -62,9 +68,9 @@ ASAN_LIB := $(ASAN)/libctools.a
 MUSL_UNITS := $(addprefix $(MUSL)/tests/,$(UNIT_NAMES))
 ASAN_UNITS := $(addprefix $(ASAN)/tests/,$(UNIT_NAMES))
 
-.PHONY: all first-container check unit unit-asan install bench clean distclean deps
+.PHONY: all first-container print-floors check unit unit-asan install bench clean distclean deps FORCE
 
-all: $(PROGS) $(TEST_INIT)
+all: bin/c-tools $(PROGS) $(TEST_INIT)
 
 # The README's first command: the build, then a container of an image made
 # on the spot from the host's busybox-static, with no registry.
@@ -73,7 +79,13 @@ first-container: all
 
 deps: $(DEPS_MK)
 
-$(MUSL)/lib/%.o: lib/%.c $(LIB_HDRS) $(DEPS_MK)
+print-floors:
+	@echo $(FLOORS)
+
+# Each object and program knows its headers from the compiler (-MMD).
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+$(MUSL)/lib/%.o: lib/%.c $(DEPS_MK)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(DEPS_CFLAGS) -c -o $@ $<
@@ -86,12 +98,21 @@ $(MUSL_LIB): $(patsubst lib/%.c,$(MUSL)/lib/%.o,$(LIB_SRCS))
 MUSL_LINK = $(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(DEPS_CFLAGS) $(MUSL_LDFLAGS) \
 	-o $@ $< $(MUSL_LIB) -Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
 
-bin/%: cmd/%.c $(MUSL_LIB) $(LIB_HDRS)
+$(MUSL)/cmd/%.o: cmd/%.c $(DEPS_MK)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -Icmd -isystem $(KHEADERS) $(DEPS_CFLAGS) -c -o $@ $<
+
+bin/c-tools: $(CMD_OBJS) $(MUSL_LIB)
 	@mkdir -p bin
 	@echo "  LD      $@"
-	$(Q)$(MUSL_LINK)
+	$(Q)$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(CMD_OBJS) $(MUSL_LIB) \
+		-Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
 
-$(MUSL)/tests/%: tests/unit/%.c $(UNIT_HDRS) $(MUSL_LIB) $(LIB_HDRS)
+$(PROGS): bin/c-tools FORCE
+	$(Q)[ "$$(readlink $@ 2>/dev/null)" = c-tools ] || ln -sfn c-tools $@
+
+$(MUSL)/tests/%: tests/unit/%.c $(MUSL_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(MUSL_LINK) -Wl,-Map=$@.map
@@ -101,12 +122,12 @@ $(TEST_INIT): tests/init/c-test-init.c
 	@echo "  LD      $@"
 	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -isystem $(KHEADERS) $(MUSL_LDFLAGS) -Os -o $@ $<
 
-$(MUSL)/bench/%: bench/%.c $(MUSL_LIB) $(LIB_HDRS)
+$(MUSL)/bench/%: bench/%.c $(MUSL_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(MUSL_LINK)
 
-$(ASAN)/lib/%.o: lib/%.c $(LIB_HDRS)
+$(ASAN)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -c -o $@ $<
@@ -116,7 +137,7 @@ $(ASAN_LIB): $(patsubst lib/%.c,$(ASAN)/lib/%.o,$(LIB_SRCS))
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
-$(ASAN)/tests/%: tests/unit/%.c $(UNIT_HDRS) $(ASAN_LIB) $(LIB_HDRS)
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB) $(ASAN_LIBS)
@@ -136,7 +157,8 @@ bench: all $(BENCH_PROGS)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man7
-	$(if $(PROGS),install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/)
+	install -m 755 bin/c-tools $(DESTDIR)$(PREFIX)/bin/
+	for p in $(PROGRAMS); do ln -sfn c-tools $(DESTDIR)$(PREFIX)/bin/$$p || exit 1; done
 	$(if $(wildcard man/*.1),install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "programs.h"
 #include "attach.h"
 #include "cleanup.h"
 #include "cli.h"
@@ -51,7 +52,7 @@ static const char usage[] =
 	"cannot be made, 126 when COMMAND cannot run, 127 when it is not found.\n";
 
 enum {
-	OPT_DETACH_KEYS = 256, OPT_NO_STDIN, OPT_LOGS, OPT_ROOT, OPT_VERSION, OPT_EXEC,
+	OPT_DETACH_KEYS = 256, OPT_NO_STDIN, OPT_LOGS, OPT_EXEC,
 	OPT_PRIVILEGED,
 };
 
@@ -66,9 +67,7 @@ static const struct option options[] = {
 	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
 	{ "logs", no_argument, NULL, OPT_LOGS },
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	C_CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -102,7 +101,7 @@ static int run_exec(const struct c_state *s, const struct c_exec_opts *eo, bool 
 	return rc < 0 ? -1 : c_container_exit_code(wstatus);
 }
 
-int main(int argc, char **argv)
+int c_attach_main(int argc, char **argv)
 {
 	_cleanup_free_ char *root = c_state_default_root();
 	const char *state_root = root, *keys_spec = "ctrl-p,ctrl-q";
@@ -123,7 +122,6 @@ int main(int argc, char **argv)
 		case OPT_DETACH_KEYS: keys_spec = optarg; break;
 		case OPT_NO_STDIN: ro.no_stdin = true; break;
 		case OPT_LOGS: logs = true; break;
-		case OPT_ROOT: state_root = optarg; break;
 		case OPT_EXEC: exec = true; break;
 		case 'i': interactive = true; break;
 		case 't': eo.tty = true; break;
@@ -131,9 +129,9 @@ int main(int argc, char **argv)
 		case 'w': eo.workdir = optarg; break;
 		case 'e': c_strv_push(&eo.env, optarg); break;
 		case OPT_PRIVILEGED: eo.privileged = true; break;
-		case 'h': fputs(usage, stdout); return 0;
-		case OPT_VERSION: puts("c-attach " C_TOOLS_VERSION); return 0;
-		default: c_cli_bad_option(c, argc, argv);
+		default:
+			if (!c_cli_common_option(c, optarg, usage, &state_root))
+				c_cli_bad_option(c, argc, argv);
 		}
 	}
 	if (exec ? argc - optind < 2 : argc - optind != 1)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "programs.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "err.h"
@@ -62,10 +63,9 @@ static const char usage[] =
 	"  -h, --help       this help\n"
 	"      --version    print the version\n";
 
-enum { OPT_ROOT = 256, OPT_JSON, OPT_VERSION, OPT_PLATFORM, OPT_FORMAT };
+enum { OPT_JSON = 256, OPT_PLATFORM, OPT_FORMAT };
 
 static const struct option options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "change", required_argument, NULL, 'c' },
@@ -74,8 +74,7 @@ static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "input", required_argument, NULL, 'i' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	C_CLI_COMMON_OPTIONS,
 	C_REGISTRY_CLI_OPTIONS,
 	{ 0 },
 };
@@ -487,9 +486,6 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 	opterr = 0; /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
 		switch (c) {
-		case OPT_ROOT:
-			o->root = optarg;
-			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -525,14 +521,9 @@ static void parse_options(int argc, char **argv, const char *optstring, struct o
 		case 'i':
 			o->input = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		case OPT_VERSION:
-			puts("c-image " C_TOOLS_VERSION);
-			exit(0);
 		default:
-			if (!c_registry_cli_option(c, optarg, &o->registry))
+			if (!c_cli_common_option(c, optarg, usage, &o->root) &&
+			    !c_registry_cli_option(c, optarg, &o->registry))
 				c_cli_bad_option(c, argc, argv);
 		}
 	}
@@ -596,7 +587,7 @@ static bool known(const char *cmd)
 	return false;
 }
 
-int main(int argc, char **argv)
+int c_image_main(int argc, char **argv)
 {
 	struct opts o = { .registry.tls_verify = true };
 	struct c_store *s;

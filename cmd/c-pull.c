@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "programs.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "err.h"
@@ -30,20 +31,18 @@ static const char usage[] =
 	"  -h, --help                     this help\n"
 	"      --version                  print the version\n";
 
-enum { OPT_PLATFORM = 256, OPT_ROOT, OPT_VERSION };
+enum { OPT_PLATFORM = 256 };
 
 static const struct option options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	C_REGISTRY_CLI_OPTIONS,
-	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "jobs", required_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	C_CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
-int main(int argc, char **argv)
+int c_pull_main(int argc, char **argv)
 {
 	struct c_pull_opts opts = { .registry.tls_verify = true, .fetch.progress = true };
 	const char *root = NULL;
@@ -63,20 +62,12 @@ int main(int argc, char **argv)
 		case OPT_PLATFORM:
 			opts.platform = optarg;
 			break;
-		case OPT_ROOT:
-			root = optarg;
-			break;
 		case 'j':
 			opts.fetch.jobs = c_cli_int("--jobs", optarg, 1, 16);
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case OPT_VERSION:
-			puts("c-pull " C_TOOLS_VERSION);
-			return 0;
 		default:
-			if (!c_registry_cli_option(c, optarg, &opts.registry))
+			if (!c_cli_common_option(c, optarg, usage, &root) &&
+			    !c_registry_cli_option(c, optarg, &opts.registry))
 				c_cli_bad_option(c, argc, argv);
 		}
 	}

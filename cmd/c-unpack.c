@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "programs.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "err.h"
@@ -31,16 +32,14 @@ static const char usage[] =
 	"  -h, --help          this help\n"
 	"      --version       print the version\n";
 
-enum { OPT_LAYER = 256, OPT_ROOT, OPT_VERSION, OPT_COPY, OPT_OVERLAY };
+enum { OPT_LAYER = 256, OPT_COPY, OPT_OVERLAY };
 
 static const struct option options[] = {
 	{ "copy", no_argument, NULL, OPT_COPY },
 	{ "overlay", no_argument, NULL, OPT_OVERLAY },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "layer", no_argument, NULL, OPT_LAYER },
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	C_CLI_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,7 +69,7 @@ static int unpack_image(const char *root, const char *arg, const char *dir,
 	return rc;
 }
 
-int main(int argc, char **argv)
+int c_unpack_main(int argc, char **argv)
 {
 	struct c_unpack_opts opts = { .mode = C_UNPACK_AUTO };
 	const char *root = NULL;
@@ -94,17 +93,9 @@ int main(int argc, char **argv)
 		case 'j':
 			opts.workers = c_cli_int("--jobs", optarg, 1, 16);
 			break;
-		case OPT_ROOT:
-			root = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		case OPT_VERSION:
-			puts("c-unpack " C_TOOLS_VERSION);
-			return 0;
 		default:
-			c_cli_bad_option(c, argc, argv);
+			if (!c_cli_common_option(c, optarg, usage, &root))
+				c_cli_bad_option(c, argc, argv);
 		}
 	}
 	if (argc - optind != 2)

@@ -11,7 +11,7 @@ load helpers/common
 	for b in "$BIN_DIR"/* "$TEST_INIT" "$BUILD_DIR"/tests/test-*; do
 		[ -x "$b" ] && [ -f "$b" ] || continue
 		n=$((n + 1))
-		run file "$b"
+		run file -L "$b"
 		[[ $output == *"statically linked"* ]] || { echo "$output"; return 1; }
 		run readelf -l "$b"
 		[[ $output != *INTERP* ]] || { echo "$b has a program interpreter"; return 1; }
@@ -34,6 +34,58 @@ load helpers/common
 		[[ $output == *"$version"* ]] || { echo "$name --version: $output"; return 1; }
 		grep -q "^| $name " "$REPO_ROOT/README.md" || { echo "README lacks $name"; return 1; }
 	done
+}
+
+@test "bin/ holds one binary, c-tools; every program is a link to it, by its name" {
+	local p n=0
+	[ -f "$BIN_DIR/c-tools" ] && [ ! -L "$BIN_DIR/c-tools" ] || { echo "no bin/c-tools"; return 1; }
+	for p in "$BIN_DIR"/*; do
+		[ "$(basename "$p")" = c-tools ] && continue
+		n=$((n + 1))
+		expect_eq "$(readlink "$p")" c-tools "$p"
+	done
+	# the links and the program table of cmd/c-tools.c are the same list
+	expect_eq "$("$BIN_DIR/c-tools" --list | tr '\n' ' ')" \
+		"$(cd "$BIN_DIR" && ls | grep -vx c-tools | tr '\n' ' ')" "c-tools --list and bin/"
+	[ "$n" -ge 5 ]
+	run "$BIN_DIR/c-tools" c-pull --version
+	expect_status 0
+	expect_output "c-pull $(cat "$REPO_ROOT/VERSION")"
+	run "$BIN_DIR/c-tools" c-nothing
+	expect_status 2
+	expect_output "c-tools: c-nothing: not a program of c-tools (c-tools --list)"
+}
+
+@test "the whole toolkit in bin/ is at most 3 MB" {
+	local bytes
+	bytes=$(du -bL "$BIN_DIR/c-tools" | cut -f1)
+	[ "$bytes" -le 3000000 ] || { echo "bin/c-tools: $bytes bytes"; return 1; }
+}
+
+@test "lib/'s floors: every file is in one, and includes headers of its floor and those below only" {
+	local floors
+	floors=$(make -s -C "$REPO_ROOT" --no-print-directory print-floors)
+	[ -n "$floors" ] || { echo "no floors"; return 1; }
+	run python3 - "$REPO_ROOT/lib" $floors <<'EOF'
+import os, re, sys
+lib, floors = sys.argv[1], sys.argv[2:]
+where, bad = {}, []
+for d in os.listdir(lib):
+    if d not in floors:
+        bad.append(f"lib/{d}: not a floor ({' '.join(floors)})")
+        continue
+    for f in os.listdir(os.path.join(lib, d)):
+        where[f] = d
+for f, d in sorted(where.items()):
+    for inc in re.findall(r'^#include "([^"]+)"', open(os.path.join(lib, d, f)).read(), re.M):
+        if inc not in where:
+            bad.append(f"lib/{d}/{f}: includes {inc}, which is in no floor")
+        elif floors.index(where[inc]) > floors.index(d):
+            bad.append(f"lib/{d}/{f} ({d}) includes {inc} ({where[inc]}), a higher floor")
+print("\n".join(bad))
+EOF
+	expect_status 0
+	expect_output ""
 }
 
 @test "README marks as planned only the programs that are not built" {
@@ -174,6 +226,10 @@ zlib_versions() {
 		[ -x "$TEST_TMP/usr/bin/$(basename "$p")" ]
 		[ -f "$TEST_TMP/usr/share/man/man1/$(basename "$p").1" ]
 	done
+	# one binary, and links to it
+	expect_eq "$(readlink "$TEST_TMP/usr/bin/c-run")" c-tools "the installed c-run"
+	run "$TEST_TMP/usr/bin/c-run" --version
+	expect_status 0
 }
 
 # A TAP program that prints its arguments as lines and exits with $EXIT.

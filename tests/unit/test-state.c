@@ -20,6 +20,7 @@
 #include "file.h"
 #include "json.h"
 #include "lock.h"
+#include "proc.h"
 #include "state.h"
 #include "tap.h"
 

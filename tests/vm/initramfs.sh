@@ -8,7 +8,8 @@
 #   /init                tests/vm/init
 #   /bin/busybox         the host's busybox, which must be static
 #                        (busybox-static); its applets are linked at boot
-#   /bin/c-*             the programs, from $BIN_DIR (default bin/)
+#   /bin/c-*             the programs, from $BIN_DIR (default bin/): c-tools
+#                        and its links
 #   /vm/checks.sh        tests/vm/checks.sh, the checks run in the VM
 #   /vm/bundle           the OCI bundle BUNDLE (config.json and rootfs/, as
 #                        `c-unpack --copy` makes it), with $TEST_INIT
@@ -38,7 +39,7 @@ busybox=${VM_BUSYBOX:-$(command -v busybox || true)}
 if command -v readelf >/dev/null && readelf -l "$busybox" | grep -q 'program interpreter'; then
 	die "$busybox is not static (install busybox-static)"
 fi
-[ -x "$bin/c-run" ] || die "$bin/c-run: not built (make)"
+[ -x "$bin/c-tools" ] || die "$bin/c-tools: not built (make)"
 [ -x "$test_init" ] || die "$test_init: not built (make)"
 [ -f "$bundle/config.json" ] && [ -d "$bundle/rootfs" ] || die "$bundle: not an OCI bundle"
 
@@ -47,9 +48,8 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/vm"
 cp "$here/init" "$stage/init"
 cp "$busybox" "$stage/bin/busybox"
-for p in "$bin"/c-*; do
-	cp "$p" "$stage/bin/"
-done
+# the binary and the programs' links to it
+cp -P "$bin"/c-* "$stage/bin/"
 cp "$here/checks.sh" "$stage/vm/checks.sh"
 if [ -n "${VM_MODULES:-}" ]; then
 	mkdir -p "$stage/lib/modules"

@@ -75,3 +75,19 @@ void c_cli_bad_option(int c, int argc, char **argv)
 		c_die_usage("%s: missing value", what);
 	c_die_usage("unknown option: %s", what);
 }
+
+bool c_cli_common_option(int c, const char *arg, const char *usage, const char **root)
+{
+	switch (c) {
+	case 'h':
+		fputs(usage, stdout);
+		exit(0);
+	case C_CLI_OPT_VERSION:
+		printf("%s %s\n", c_progname, C_TOOLS_VERSION);
+		exit(0);
+	case C_CLI_OPT_ROOT:
+		*root = arg;
+		return true;
+	}
+	return false;
+}

@@ -94,12 +94,4 @@ void c_state_clear(struct c_state *s);
 /* Whether the supervisor of a detached container still runs. */
 bool c_state_monitor_alive(const struct c_state *s);
 
-/* Until pid (whose start time is start_time) has exited, at most
- * timeout_ms (< 0: no limit): 0 when it has (or was gone already), -1 with
- * errno ETIMEDOUT. */
-int c_proc_wait_exit(pid_t pid, unsigned long long start_time, int timeout_ms);
-
-/* The start time of pid (field 22 of /proc/PID/stat), 0 when it is gone. */
-unsigned long long c_proc_start_time(pid_t pid);
-
 #endif

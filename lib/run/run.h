@@ -38,6 +38,10 @@ struct c_run {
 	bool rm;
 };
 
+/* A new container's id: 64 random hex digits, as docker's (caller frees;
+ * NULL when getrandom fails). */
+char *c_run_new_id(void);
+
 /* Now, in RFC 3339 (caller frees). */
 char *c_run_now(void);
 

@@ -63,3 +63,12 @@ int c_signal_parse(const char *s, int *out, c_err **err)
 	}
 	return c_err_new(err, C_EXIT_DATA, 0, "unknown signal \"%s\"", s);
 }
+
+int c_signal_option(const char *s, int *out, c_err **err)
+{
+	if (c_signal_parse(s, out, err) < 0) {
+		(*err)->status = C_EXIT_USAGE;
+		return -1;
+	}
+	return 0;
+}

@@ -15,6 +15,8 @@
 
 #include "attach.h"
 #include "cleanup.h"
+#include "proc.h"
+#include "rand.h"
 #include "file.h"
 #include "hooks.h"
 #include "json.h"
@@ -32,6 +34,17 @@ char *c_run_now(void)
 	return strdup(buf);
 }
 
+
+char *c_run_new_id(void)
+{
+	char *id = malloc(65);
+
+	if (id && c_rand_hex(id, 32) < 0) {
+		free(id);
+		return NULL;
+	}
+	return id;
+}
 
 char *c_run_data_dir(const char *id)
 {

@@ -10,4 +10,7 @@
  * a C_EXIT_DATA error: unknown signal "X". */
 int c_signal_parse(const char *s, int *out, c_err **err);
 
+/* The same for a command-line option: the error is a usage error (exit 2). */
+int c_signal_option(const char *s, int *out, c_err **err);
+
 #endif

@@ -18,6 +18,20 @@ long c_cli_int(const char *option, const char *value, long min, long max);
  * what names the argument in errors.  Always a fresh string. */
 char *c_cli_arg_or_stdin(const char *arg, const char *what);
 
+/* The options of every program, for its struct option table, and their
+ * handling: -h/--help prints usage and exits 0; --version prints "PROGRAM
+ * VERSION" and exits 0; --root DIR sets *root (what the root is, the
+ * program says: the state root $C_ROOT, or for c-run's OCI commands runc's
+ * state directory).  c_cli_common_option() returns false for an option
+ * that is not one of them. */
+enum { C_CLI_OPT_VERSION = 0x1100, C_CLI_OPT_ROOT };
+#define C_CLI_COMMON_OPTIONS                                         \
+	{ "help", no_argument, NULL, 'h' },                           \
+	{ "version", no_argument, NULL, C_CLI_OPT_VERSION },          \
+	{ "root", required_argument, NULL, C_CLI_OPT_ROOT }
+
+bool c_cli_common_option(int c, const char *arg, const char *usage, const char **root);
+
 /* For getopt_long run with opterr = 0 and an optstring starting with ':':
  * the one-line usage error for what it returned ('?' or ':'), exit 2. */
 _Noreturn void c_cli_bad_option(int c, int argc, char **argv);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "proc.h"
 #include "file.h"
 #include "json.h"
 #include "lock.h"
@@ -51,42 +52,6 @@ int c_state_check_id(const char *id, const char *what, c_err **err)
 					 what, id);
 	}
 	return 0;
-}
-
-unsigned long long c_proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof buf - 1)) <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* the command name may hold spaces and parentheses: skip to its end */
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* state is field 3; starttime is field 22 */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-			  "%*d %*d %*d %llu", &start) != 1)
-		return 0;
-	/* a zombie has exited: its status waits for its parent, the process is gone */
-	return p[2] == 'Z' ? 0 : start;
-}
-
-int c_proc_wait_exit(pid_t pid, unsigned long long start_time, int timeout_ms)
-{
-	/* a pidfd, so that the pid cannot be recycled under the wait */
-	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	if (fd < 0)
-		return errno == ESRCH ? 0 : -1;
-	if (c_proc_start_time(pid) != start_time)
-		return 0;
-	return c_wait_fd(fd, POLLIN, timeout_ms);
 }
 
 static int set_str(json_t *o, const char *key, const char *v)
