@@ -61,12 +61,11 @@ file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked' ||
 bench_tmpfs 512m
 id=bench-exec-$$ # runc's container id, also the name of its cgroups
 export C_ROOT=$work/root
-c_state=$work/state
 runc_root=$work/runc
 bundle=$work/bundle
 podman_args=(--root "$work/podman/root" --runroot "$work/podman/run" --tmpdir "$work/podman/tmp"
 	--storage-driver overlay --cgroup-manager cgroupfs --events-backend none)
-mkdir -p "$c_state" "$runc_root" "$work/podman"
+mkdir -p "$runc_root" "$work/podman"
 
 # --- clean-up: run at exit, even on failure, the last registered first ------------------
 # (bench_tmpfs registered the umount and rmdir of $work, which run after these)
@@ -102,7 +101,7 @@ stop_podman() {
 bench_on_exit stop_podman
 stop_runc() { runc --root "$runc_root" delete --force "$id" >/dev/null 2>&1 || true; }
 bench_on_exit stop_runc
-stop_c_run() { "$c_run" --root "$c_state" rm --force bench >/dev/null 2>&1 || true; }
+stop_c_run() { "$c_run" rm --force bench >/dev/null 2>&1 || true; }
 bench_on_exit stop_c_run
 
 # --- the image, the bundle ----------------------------------------------------------------
@@ -141,7 +140,7 @@ seccomp_note=$(python3 - "$bundle" "$seccomp_json" <<-'PY'
 # --- the containers ---------------------------------------------------------------------
 
 declare -A why=()
-"$c_run" --root "$c_state" -d --name bench "$image" sleep 1000000 </dev/null >/dev/null \
+"$c_run" -d --name bench "$image" sleep 1000000 </dev/null >/dev/null \
 	2>"$work/err" || die "c-run -d failed: $(head -c 300 "$work/err")"
 runc --root "$runc_root" run -d --bundle "$bundle" "$id" </dev/null >/dev/null 2>"$work/err" ||
 	die "runc run -d failed: $(head -c 300 "$work/err")"
@@ -167,7 +166,7 @@ fi
 
 exec_in() { # TOOL: one exec of /bin/true; output thrown away, errors in $work/err
 	case $1 in
-	c-attach) "$c_attach" --root "$c_state" --exec bench /bin/true ;;
+	c-attach) "$c_attach" --exec bench /bin/true ;;
 	runc) runc --root "$runc_root" exec "$id" /bin/true ;;
 	podman) podman "${podman_args[@]}" exec bench /bin/true ;;
 	esac </dev/null >/dev/null 2>"$work/err"

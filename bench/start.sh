@@ -200,7 +200,7 @@ start() {
 	c-run-cold) C_ROOT=$work/cold "$c_run" --root "$work/state/c-run" run --bundle "$bundle" "$id" ;;
 	c-run-oci) "$c_run" --root "$work/state/c-run" run --bundle "$bundle_oci" "$id" ;;
 	runc-bare) runc --root "$work/state/runc" run --bundle "$bundle_oci" "$id" ;;
-	c-run-image) "$c_run" --root "$work/state/c-run-image" --rm "$image" /bin/true ;;
+	c-run-image) "$c_run" --rm "$image" /bin/true ;;
 	podman-runc) podman "${podman_args[@]}" --runtime runc "${podman_run[@]}" ;;
 	podman-crun) wrap podman "${podman_args[@]}" --runtime crun "${podman_run[@]}" ;;
 	esac </dev/null >/dev/null 2>"$work/err"
@@ -337,14 +337,14 @@ printf 'busybox-static true alone: %d kB), median of 5, target under 1024 kB:\n'
 printf '  %-40s %6d kB\n' "c-run run --bundle (/bin/true)" \
 	"$(rss "$c_run" --root "$work/state/c-run" run --bundle "$bundle")"
 printf '  %-40s %6d kB\n' "c-run --rm $image /bin/true" \
-	"$(rss "$c_run" --root "$work/state/c-run-image" --rm "$image" /bin/true)"
+	"$(rss "$c_run" --rm "$image" /bin/true)"
 if [ -n "$exit0" ]; then
 	printf '  %-40s %6d kB   (c-run'"'"'s own; time(1) running exit(0) alone: %d kB)\n' \
 		"c-run run --bundle (a 129-byte exit(0))" \
 		"$(rss "$c_run" --root "$work/state/c-run" run --bundle "$bundle_exit0")" \
 		"$(rss "$work/src/exit0")"
 	printf '  %-40s %6d kB\n' "c-run --rm $image /bin/exit0" \
-		"$(rss "$c_run" --root "$work/state/c-run-image" --rm "$image" /bin/exit0)"
+		"$(rss "$c_run" --rm "$image" /bin/exit0)"
 fi
 
 # --- what was left behind ----------------------------------------------------------------

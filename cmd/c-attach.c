@@ -32,7 +32,7 @@ static const char usage[] =
 	"      --detach-keys KEYS  keys that detach (default ctrl-p,ctrl-q)\n"
 	"      --no-stdin          do not pass standard input on\n"
 	"      --logs              print the container's log first\n"
-	"      --root DIR          c-run's state root (default /run/c-run)\n"
+	"      --root DIR          the state root (default: $C_ROOT)\n"
 	"\n"
 	"With --exec, COMMAND runs in the container as docker exec runs it: in all\n"
 	"its namespaces and its cgroup, with its capabilities, seccomp filter,\n"
@@ -103,8 +103,8 @@ static int run_exec(const struct c_state *s, const struct c_exec_opts *eo, bool 
 
 int c_attach_main(int argc, char **argv)
 {
-	_cleanup_free_ char *root = c_state_default_root();
-	const char *state_root = root, *keys_spec = "ctrl-p,ctrl-q";
+	_cleanup_free_ char *records = NULL;
+	const char *root = NULL, *keys_spec = "ctrl-p,ctrl-q";
 	char keys[C_ATTACH_KEYS_MAX];
 	struct c_attach_relay_opts ro = { .keys = keys };
 	struct c_exec_opts eo = { 0 };
@@ -130,7 +130,7 @@ int c_attach_main(int argc, char **argv)
 		case 'e': c_strv_push(&eo.env, optarg); break;
 		case OPT_PRIVILEGED: eo.privileged = true; break;
 		default:
-			if (!c_cli_common_option(c, optarg, usage, &state_root))
+			if (!c_cli_common_option(c, optarg, usage, &root))
 				c_cli_bad_option(c, argc, argv);
 		}
 	}
@@ -138,8 +138,14 @@ int c_attach_main(int argc, char **argv)
 		c_die_usage(exec ? "expected a container and a command" : "expected a container");
 	if (!exec && (interactive || eo.tty || eo.user || eo.workdir || eo.env.n || eo.privileged))
 		c_die_usage("-i, -t, -u, -w, -e and --privileged go with --exec");
+	/* the containers of c-run's docker-like front, under $C_ROOT */
+	if (root && setenv("C_ROOT", root, 1) < 0)
+		c_die_usage("--root %s: cannot set C_ROOT", root);
+	records = c_state_docker_root();
+	if (!records)
+		c_die_usage("no state root: set C_ROOT or HOME");
 	if ((!exec && *keys_spec && c_attach_parse_keys(keys_spec, keys, &ro.n_keys, &err) < 0) ||
-	    c_state_load(state_root, argv[optind], &s, &err) < 0)
+	    c_state_load(records, argv[optind], &s, &err) < 0)
 		return c_err_report(&err);
 	ro.pid = s.pid;
 	eo.cmd = (const char *const *)argv + optind + 1;
@@ -163,7 +169,7 @@ int c_attach_main(int argc, char **argv)
 	} else if (logs && c_logfile_print(s.log, &(struct c_logfile_read_opts){ .tail = -1 },
 					   &err) < 0) {
 		c_err_wrap(&err, "logs of %s", argv[optind]);
-	} else if ((sock = c_attach_connect(s.dir, &err)) < 0) {
+	} else if ((sock = c_attach_connect(s.run_dir, &err)) < 0) {
 		c_err_wrap(&err, "attach to %s", argv[optind]);
 	}
 	c_state_clear(&s);

@@ -30,7 +30,7 @@ teardown() {
 
 # c-attach ARGS in a tmux pane of 80x24; its exit status goes to $TEST_TMP/rc.
 attach_in_tmux() {
-	in_tmux "'$BIN_DIR/c-attach' --root '$STATE' $*"
+	in_tmux "'$BIN_DIR/c-attach' $*"
 }
 
 @test "a terminal: type a command and see its output; resize; detach with ctrl-p ctrl-q; re-attach; the exit status" {
@@ -78,13 +78,13 @@ attach_in_tmux() {
 	wait_until 5 tmux_ended || { pane; return 1; }
 	expect_eq "$(cat "$TEST_TMP/rc")" 0 "status after detaching"
 	is_running keys
-	run -2 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --detach-keys ctrl-1 keys
+	run -2 --separate-stderr "$BIN_DIR/c-attach" --detach-keys ctrl-1 keys
 	[[ $stderr == 'c-attach: --detach-keys "ctrl-1": "ctrl-1" is not a key'* ]]
 }
 
 @test "no terminal: stdin passed on and closed at its end, stdout and stderr apart, the status" {
 	detach -i --name pipe bb sh -c 'cat; echo to-stderr >&2; exit 4'
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" pipe <<<"typed in"
+	run --separate-stderr "$BIN_DIR/c-attach" pipe <<<"typed in"
 	expect_status 4
 	expect_eq "$output" "typed in" "stdout"
 	expect_eq "$stderr" to-stderr "stderr"
@@ -95,7 +95,7 @@ attach_in_tmux() {
 	wait_until 5 eval 'cr logs quiet | grep -q early'
 	# signals are passed on to the container (whose sh, as pid 1, ignores
 	# TERM): only SIGKILL ends c-attach here
-	run --separate-stderr timeout -s KILL 5 "$BIN_DIR/c-attach" --root "$STATE" --no-stdin --logs quiet <<<"never"
+	run --separate-stderr timeout -s KILL 5 "$BIN_DIR/c-attach" --no-stdin --logs quiet <<<"never"
 	# still waiting for input when timeout ends it: nothing was passed on
 	expect_status 137
 	expect_eq "$output" "$(printf 'early\nlate')" "log, then what followed"
@@ -103,9 +103,9 @@ attach_in_tmux() {
 
 @test "several clients at once each get the output" {
 	detach --name multi bb sh -c 'sleep 1; echo for-all; exit 0'
-	"$BIN_DIR/c-attach" --root "$STATE" --no-stdin multi >"$TEST_TMP/a" &
+	"$BIN_DIR/c-attach" --no-stdin multi >"$TEST_TMP/a" &
 	local a=$!
-	"$BIN_DIR/c-attach" --root "$STATE" --no-stdin multi >"$TEST_TMP/b" &
+	"$BIN_DIR/c-attach" --no-stdin multi >"$TEST_TMP/b" &
 	local b=$!
 	wait "$a"
 	wait "$b"
@@ -114,17 +114,17 @@ attach_in_tmux() {
 }
 
 @test "errors: no such container (4), a stopped one (1), one without a supervisor (1)" {
-	run -4 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" nothing-here
+	run -4 --separate-stderr "$BIN_DIR/c-attach" nothing-here
 	[[ $stderr == "c-attach: "*nothing-here* ]]
 	detach --name done bb true
 	cr wait done >/dev/null
-	run -1 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" done
+	run -1 --separate-stderr "$BIN_DIR/c-attach" done
 	[[ $stderr == "c-attach: container done is not running" ]]
-	"$BIN_DIR/c-run" --root "$STATE" --name fg bb sleep 5 >/dev/null 2>&1 3>&- &
+	"$BIN_DIR/c-run" --name fg bb sleep 5 >/dev/null 2>&1 3>&- &
 	wait_until 5 is_running fg
-	run -1 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" fg
+	run -1 --separate-stderr "$BIN_DIR/c-attach" fg
 	[[ $stderr == "c-attach: container fg has no supervisor to attach to"* ]]
-	cr kill fg KILL
+	oci kill fg KILL
 }
 
 # ---- --exec ---------------------------------------------------------------------------
@@ -138,20 +138,20 @@ pid1() {
 	detach --name ns bb sleep 600
 	local pid ns want got
 	pid=$(pid1 ns)
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec ns sh -c \
+	run --separate-stderr "$BIN_DIR/c-attach" --exec ns sh -c \
 		'for n in mnt pid net ipc uts cgroup; do readlink /proc/self/ns/$n; done'
 	expect_status 0
 	want=$(for ns in mnt pid net ipc uts cgroup; do readlink "/proc/$pid/ns/$ns"; done)
 	expect_eq "$output" "$want" "namespaces"
 	[ "$(readlink /proc/self/ns/net)" != "$(readlink "/proc/$pid/ns/net")" ]
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec ns cat /proc/self/cgroup
+	run --separate-stderr "$BIN_DIR/c-attach" --exec ns cat /proc/self/cgroup
 	# in the container's cgroup namespace the cgroup is its root
 	expect_eq "$(echo "$output" | grep -c ':/$')" "$(echo "$output" | wc -l)" "cgroup lines at the root"
-	got=$("$BIN_DIR/c-attach" --root "$STATE" --exec ns grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status)
+	got=$("$BIN_DIR/c-attach" --exec ns grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status)
 	want=$(grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' "/proc/$pid/status")
 	expect_eq "$got" "$want" "capabilities, no_new_privs, seccomp"
 	# the exec'd process is in the container's cgroup on the host too
-	"$BIN_DIR/c-attach" --root "$STATE" --exec ns sh -c 'cat /sys/fs/cgroup/pids/pids.current 2>/dev/null; sleep 2' >/dev/null &
+	"$BIN_DIR/c-attach" --exec ns sh -c 'cat /sys/fs/cgroup/pids/pids.current 2>/dev/null; sleep 2' >/dev/null &
 	local bg=$!
 	sleep 1
 	local cg=/sys/fs/cgroup/pids/c-tools/$(state_field ns 's["id"]')
@@ -162,35 +162,35 @@ pid1() {
 
 @test "--exec: the user from the container's /etc/passwd, -w, -e, --privileged" {
 	detach --name who bb sleep 600
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec who id
+	run --separate-stderr "$BIN_DIR/c-attach" --exec who id
 	expect_eq "$output" "uid=0(root) gid=0(root)" "root by default"
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -u user who sh -c 'id; echo $HOME'
+	run --separate-stderr "$BIN_DIR/c-attach" --exec -u user who sh -c 'id; echo $HOME'
 	expect_eq "$output" "$(printf 'uid=1000(user) gid=1000(user) groups=100(users)\n/home/user')" "-u user"
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -u 1000:100 who id
+	run --separate-stderr "$BIN_DIR/c-attach" --exec -u 1000:100 who id
 	# a group given: no additional groups (runc's and docker's rule)
 	expect_eq "$output" "uid=1000(user) gid=100(users)" "-u 1000:100"
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -u nobody-here who id
+	run --separate-stderr "$BIN_DIR/c-attach" --exec -u nobody-here who id
 	expect_status 125
 	[[ $stderr == "c-attach: "*nobody-here* ]]
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -w /tmp -e X=1 -e PATH=/bin who sh -c 'pwd; echo $X $PATH'
+	run --separate-stderr "$BIN_DIR/c-attach" --exec -w /tmp -e X=1 -e PATH=/bin who sh -c 'pwd; echo $X $PATH'
 	expect_eq "$output" "$(printf '/tmp\n1 /bin')" "-w, -e"
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec --privileged who grep CapEff /proc/self/status
+	run --separate-stderr "$BIN_DIR/c-attach" --exec --privileged who grep CapEff /proc/self/status
 	expect_eq "$output" "$(grep CapBnd /proc/self/status | sed 's/CapBnd/CapEff/')" "--privileged"
 }
 
 @test "--exec: exit statuses, stdin with -i only, a stopped container refused" {
 	detach --name st bb sleep 600
-	run -5 "$BIN_DIR/c-attach" --root "$STATE" --exec st sh -c 'exit 5'
-	run -127 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st no-such-cmd
+	run -5 "$BIN_DIR/c-attach" --exec st sh -c 'exit 5'
+	run -127 --separate-stderr "$BIN_DIR/c-attach" --exec st no-such-cmd
 	[[ $stderr == "c-attach: "*no-such-cmd* ]]
-	run -126 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st /etc/passwd
-	run -137 "$BIN_DIR/c-attach" --root "$STATE" --exec st sh -c 'kill -9 $$'
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec -i st cat <<<"given"
+	run -126 --separate-stderr "$BIN_DIR/c-attach" --exec st /etc/passwd
+	run -137 "$BIN_DIR/c-attach" --exec st sh -c 'kill -9 $$'
+	run --separate-stderr "$BIN_DIR/c-attach" --exec -i st cat <<<"given"
 	expect_eq "$output" given "-i"
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st cat <<<"not given"
+	run --separate-stderr "$BIN_DIR/c-attach" --exec st cat <<<"not given"
 	expect_eq "$output" "" "no -i"
 	cr stop -t 0 st >/dev/null
-	run -1 --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec st true
+	run -1 --separate-stderr "$BIN_DIR/c-attach" --exec st true
 	[[ $stderr == "c-attach: container st is not running" ]]
 }
 
@@ -198,7 +198,7 @@ pid1() {
 	detach --name par bb sleep 600
 	local i pids=()
 	for i in $(seq 10); do
-		"$BIN_DIR/c-attach" --root "$STATE" --exec par sh -c "echo exec-$i" >"$TEST_TMP/out.$i" 2>&1 &
+		"$BIN_DIR/c-attach" --exec par sh -c "echo exec-$i" >"$TEST_TMP/out.$i" 2>&1 &
 		pids+=($!)
 	done
 	for i in $(seq 10); do

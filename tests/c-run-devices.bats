@@ -49,11 +49,11 @@ need_loop() {
 
 @test "a default container cannot read or write a host disk through a node it makes" {
 	need_loop
-	crun --rm bb sh -c "mknod /tmp/l b 7 $LOOP_MINOR && echo made && head -c 10 /tmp/l"
+	run_cr --rm bb sh -c "mknod /tmp/l b 7 $LOOP_MINOR && echo made && head -c 10 /tmp/l"
 	[ "$status" -ne 0 ] || { echo "read: $output"; return 1; }
 	expect_output made
 	[[ $stderr == *"/tmp/l: Operation not permitted"* ]] || { echo "$stderr"; return 1; }
-	crun --rm bb sh -c "mknod /tmp/l b 7 $LOOP_MINOR && echo x > /tmp/l"
+	run_cr --rm bb sh -c "mknod /tmp/l b 7 $LOOP_MINOR && echo x > /tmp/l"
 	[ "$status" -ne 0 ] || { echo "wrote"; return 1; }
 	[[ $stderr == *"Operation not permitted"* ]] || { echo "$stderr"; return 1; }
 	expect_eq "$(head -c ${#SECRET} "$LOOP")" "$SECRET" "the disk, after"
@@ -63,7 +63,7 @@ need_loop() {
 # /dev/loop-control needs nothing but the device rules (it would let the
 # container add and remove the host's loop devices)
 @test "a default container cannot open /dev/mem or the host's loop-control" {
-	crun --rm bb sh -c 'mknod /tmp/mem c 1 1 && mknod /tmp/lc c 10 237 && echo made &&
+	run_cr --rm bb sh -c 'mknod /tmp/mem c 1 1 && mknod /tmp/lc c 10 237 && echo made &&
 		{ head -c 1 /tmp/mem; head -c 1 /tmp/lc; } 2>&1'
 	expect_output "made
 head: /tmp/mem: Operation not permitted
@@ -73,7 +73,7 @@ head: /tmp/lc: Operation not permitted"
 @test "device nodes an image's layer carries cannot be opened" {
 	need_loop
 	[ -b "$BATS_FILE_TMPDIR/withnodes/rootfs/nodes/disk" ] || { echo "no node in the bundle"; return 1; }
-	crun --rm "$BATS_FILE_TMPDIR/withnodes" sh -c 'head -c 10 /nodes/disk; head -c 1 /nodes/mem'
+	run_cr --rm "$BATS_FILE_TMPDIR/withnodes" sh -c 'head -c 10 /nodes/disk; head -c 1 /nodes/mem'
 	[ "$status" -ne 0 ] || { echo "$output"; return 1; }
 	expect_output ""
 	[[ $stderr == *"/nodes/disk: Operation not permitted"* &&
@@ -81,7 +81,7 @@ head: /tmp/lc: Operation not permitted"
 }
 
 @test "the standard nodes work, and mknod of null (c 1 3) still gives a working null" {
-	crun --rm bb sh -c 'echo x > /dev/null && head -c 4 /dev/zero | od -An -tx1 &&
+	run_cr --rm bb sh -c 'echo x > /dev/null && head -c 4 /dev/zero | od -An -tx1 &&
 		head -c 1 /dev/urandom > /dev/null && mknod /tmp/n c 1 3 && echo y > /tmp/n && cat /tmp/n && echo ok'
 	expect_status 0
 	expect_output " 00 00 00 00
@@ -90,23 +90,23 @@ ok"
 
 @test "--device HOST makes exactly that device usable, at its path or another" {
 	need_loop
-	crun --rm --device "$LOOP" bb sh -c "head -c ${#SECRET} $LOOP"
+	run_cr --rm --device "$LOOP" bb sh -c "head -c ${#SECRET} $LOOP"
 	expect_status 0
 	expect_output "$SECRET"
-	crun --rm --device "$LOOP:/dev/xvdc" bb sh -c "head -c ${#SECRET} /dev/xvdc; ls -l /dev/xvdc"
+	run_cr --rm --device "$LOOP:/dev/xvdc" bb sh -c "head -c ${#SECRET} /dev/xvdc; ls -l /dev/xvdc"
 	expect_status 0
 	[[ ${lines[0]} == "$SECRET"* ]] || { echo "$output"; return 1; }
 	[[ $output =~ brw-------\ .*\ 7,\ +$LOOP_MINOR\ .*/dev/xvdc ]] || { echo "$output"; return 1; }
 	# another minor of the same major stays closed
 	local other=$(((LOOP_MINOR + 1) % 8))
-	crun --rm --device "$LOOP" bb sh -c "mknod /tmp/o b 7 $other && head -c 1 /tmp/o"
+	run_cr --rm --device "$LOOP" bb sh -c "mknod /tmp/o b 7 $other && head -c 1 /tmp/o"
 	[ "$status" -ne 0 ] && [[ $stderr == *"/tmp/o: Operation not permitted"* ]] ||
 		{ echo "status $status: $stderr"; return 1; }
 }
 
 @test "--device HOST:CTR:r gives read access only" {
 	need_loop
-	crun --rm --device "$LOOP:/dev/disk:r" bb sh -c "head -c ${#SECRET} /dev/disk && echo && echo x > /dev/disk"
+	run_cr --rm --device "$LOOP:/dev/disk:r" bb sh -c "head -c ${#SECRET} /dev/disk && echo && echo x > /dev/disk"
 	[ "$status" -ne 0 ] || { echo "wrote"; return 1; }
 	expect_output "$SECRET"
 	[[ $stderr == *"/dev/disk: Operation not permitted"* ]] || { echo "$stderr"; return 1; }
@@ -114,7 +114,7 @@ ok"
 
 @test "--device-cgroup-rule allows the devices it names" {
 	need_loop
-	crun --rm --device-cgroup-rule "b 7:$LOOP_MINOR r" bb sh -c \
+	run_cr --rm --device-cgroup-rule "b 7:$LOOP_MINOR r" bb sh -c \
 		"mknod /tmp/l b 7 $LOOP_MINOR && head -c ${#SECRET} /tmp/l"
 	expect_status 0
 	expect_output "$SECRET"
@@ -122,21 +122,21 @@ ok"
 
 @test "--privileged: every host device is in /dev and opens" {
 	need_loop
-	crun --rm --privileged bb sh -c "head -c ${#SECRET} $LOOP && echo && head -c 1 /dev/loop-control"
+	run_cr --rm --privileged bb sh -c "head -c ${#SECRET} $LOOP && echo && head -c 1 /dev/loop-control"
 	[ "$status" -ne 0 ] || { echo "read loop-control"; return 1; }
 	expect_output "$SECRET"
 	# opened, then a read refused by its driver, not by the device rules
 	[[ $stderr == *loop-control* && $stderr != *"Operation not permitted"* ]] || { echo "$stderr"; return 1; }
-	crun --rm --privileged "$BATS_FILE_TMPDIR/withnodes" head -c "${#SECRET}" /nodes/disk
+	run_cr --rm --privileged "$BATS_FILE_TMPDIR/withnodes" head -c "${#SECRET}" /nodes/disk
 	expect_status 0
 	expect_output "$SECRET"
 }
 
 @test "a process exec'd into a container meets the container's rules: c-attach --exec and OCI exec" {
 	need_loop
-	crun -d --name dx --device "$LOOP:/dev/given:r" bb sleep 100
+	run_cr -d --name dx --device "$LOOP:/dev/given:r" bb sleep 100
 	expect_status 0
-	run --separate-stderr "$BIN_DIR/c-attach" --root "$STATE" --exec dx sh -c \
+	run --separate-stderr "$BIN_DIR/c-attach" --exec dx sh -c \
 		"head -c ${#SECRET} /dev/given && echo && rm -f /tmp/m && mknod /tmp/m c 1 1 && head -c 1 /tmp/m"
 	[ "$status" -ne 0 ] || { echo "$output"; return 1; }
 	expect_output "$SECRET"
@@ -147,19 +147,19 @@ ok"
 }
 
 @test "a --device that is missing is 125; one that is no device, or bad permissions or rules, a usage error" {
-	crun --rm --device /dev/no-such-disk bb true
+	run_cr --rm --device /dev/no-such-disk bb true
 	expect_status 125
 	expect_error_line "--device" "/dev/no-such-disk" "No such file or directory"
-	crun --rm --device /etc/passwd bb true
+	run_cr --rm --device /etc/passwd bb true
 	expect_status 2
 	expect_error_line "--device /etc/passwd: not a device node"
-	crun --rm --device /dev/null:/dev/n:rwx bb true
+	run_cr --rm --device /dev/null:/dev/n:rwx bb true
 	expect_status 2
 	expect_error_line '--device "/dev/null:/dev/n:rwx": permissions "rwx"'
-	crun --rm --device null bb true
+	run_cr --rm --device null bb true
 	expect_status 2
 	expect_error_line '--device "null": expected HOST[:CONTAINER][:PERMS]'
-	crun --rm --device-cgroup-rule 'c 1:3 rwx' bb true
+	run_cr --rm --device-cgroup-rule 'c 1:3 rwx' bb true
 	expect_status 2
 	expect_error_line '--device-cgroup-rule "c 1:3 rwx"'
 	run cr ps -a -q
@@ -182,7 +182,7 @@ dev_bundle() {
 	dev_bundle "$TEST_TMP/d1" '[{"allow": false, "access": "rwm"},
 		{"allow": true, '"$disk"', "access": "rwm"}, {"allow": false, '"$disk"', "access": "w"}]' \
 		"rm -f /tmp/l; mknod /tmp/l b 7 $LOOP_MINOR; head -c ${#SECRET} /tmp/l; echo; echo x > /tmp/l"
-	crun run --bundle "$TEST_TMP/d1" "dev1-$SFX"
+	run_oci run --bundle "$TEST_TMP/d1" "dev1-$SFX"
 	[ "$status" -ne 0 ] || { echo "wrote: $output"; return 1; }
 	expect_output "$SECRET"
 	[[ $stderr == *"/tmp/l: Operation not permitted"* ]] || { echo "$stderr"; return 1; }
@@ -190,7 +190,7 @@ dev_bundle() {
 	dev_bundle "$TEST_TMP/d2" '[{"allow": false, "access": "rwm"},
 		{"allow": false, '"$disk"', "access": "w"}, {"allow": true, '"$disk"', "access": "rwm"}]' \
 		"rm -f /tmp/l; mknod /tmp/l b 7 $LOOP_MINOR && head -c ${#SECRET} /tmp/l && cat /tmp/l > /tmp/l && echo rw"
-	crun run --bundle "$TEST_TMP/d2" "dev2-$SFX"
+	run_oci run --bundle "$TEST_TMP/d2" "dev2-$SFX"
 	expect_status 0
 	expect_output "${SECRET}rw"
 }
@@ -198,7 +198,7 @@ dev_bundle() {
 @test "OCI: a config that denies every device still has docker's standard nodes" {
 	dev_bundle "$TEST_TMP/d3" '[{"allow": false, "access": "rwm"}]' \
 		'rm -f /tmp/m; echo x > /dev/null && head -c 1 /dev/zero | wc -c && mknod /tmp/m c 1 1 && head -c 1 /tmp/m'
-	crun run --bundle "$TEST_TMP/d3" "dev3-$SFX"
+	run_oci run --bundle "$TEST_TMP/d3" "dev3-$SFX"
 	[ "$status" -ne 0 ] || { echo "$output"; return 1; }
 	expect_output 1
 	[[ $stderr == *"/tmp/m: Operation not permitted"* ]] || { echo "$stderr"; return 1; }
@@ -206,7 +206,7 @@ dev_bundle() {
 
 @test "OCI: a bad device rule is one error line naming the field, and nothing is left" {
 	dev_bundle "$TEST_TMP/d4" '[{"allow": true, "type": "c", "major": 1, "access": "rwx"}]' true
-	crun run --bundle "$TEST_TMP/d4" "dev4-$SFX"
+	run_oci run --bundle "$TEST_TMP/d4" "dev4-$SFX"
 	[ "$status" -ne 0 ] || return 1
 	expect_error_line 'field linux.resources.devices[0].access: "rwx": expected letters of rwm'
 	no_trace_of "dev4-$SFX"

@@ -24,7 +24,7 @@ running() {
 	oci_bundle "$TEST_TMP/ob" sleep 100
 	ccreate --bundle "$TEST_TMP/ob" "$1"
 	expect_status 0
-	cr start "$1"
+	oci start "$1"
 }
 
 # ---- exec -------------------------------------------------------------------------
@@ -33,7 +33,7 @@ running() {
 	running "ex1-$SFX"
 	local pid
 	pid=$(state_field "ex1-$SFX" 's["pid"]')
-	crun exec "ex1-$SFX" sh -c 'echo in; for n in net mnt pid; do readlink /proc/self/ns/$n; done; exit 3'
+	run_oci exec "ex1-$SFX" sh -c 'echo in; for n in net mnt pid; do readlink /proc/self/ns/$n; done; exit 3'
 	expect_status 3
 	expect_eq "${lines[0]}" in "output"
 	expect_eq "${lines[1]}" "$(readlink "/proc/$pid/ns/net")" "net namespace"
@@ -48,7 +48,7 @@ running() {
  "args": ["sh", "-c", "id -u; id -G; echo $FOO; pwd"], "env": ["PATH=/bin", "FOO=bar"],
  "cwd": "/tmp"}
 EOF
-	crun exec --process "$TEST_TMP/process.json" "ex2-$SFX"
+	run_oci exec --process "$TEST_TMP/process.json" "ex2-$SFX"
 	expect_status 0
 	expect_output $'1000\n1000 10\nbar\n/tmp'
 }
@@ -58,7 +58,7 @@ EOF
 	local start pid
 	start=$(date +%s%N)
 	# the process keeps c-run's stdout: a file, not a pipe run would wait on
-	cr exec --detach --pid-file "$TEST_TMP/exec.pid" "ex3-$SFX" sleep 30 >"$TEST_TMP/out" 2>&1
+	oci exec --detach --pid-file "$TEST_TMP/exec.pid" "ex3-$SFX" sleep 30 >"$TEST_TMP/out" 2>&1
 	[ $(($(date +%s%N) - start)) -lt 3000000000 ] || { echo "exec --detach waited"; return 1; }
 	pid=$(cat "$TEST_TMP/exec.pid")
 	[[ $pid =~ ^[0-9]+$ ]]
@@ -75,7 +75,7 @@ EOF
 		"$TEST_TMP/ready" >"$TEST_TMP/console.out" 2>&1 &
 	local receiver=$!
 	wait_until 5 test -e "$TEST_TMP/ready"
-	crun exec -t --console-socket "$TEST_TMP/console.sock" --detach "ex4-$SFX" \
+	run_oci exec -t --console-socket "$TEST_TMP/console.sock" --detach "ex4-$SFX" \
 		sh -c 'tty; echo cols=$(stty size)'
 	expect_status 0
 	wait "$receiver"
@@ -87,7 +87,7 @@ EOF
 
 @test "exec -u 5:6 -g 7 --cwd /etc -e A=1 --cap CAP_SYS_ADMIN --no-new-privs" {
 	running "ex5-$SFX"
-	crun exec -u 5:6 -g 7 --cwd /etc -e A=1 --cap CAP_SYS_ADMIN --no-new-privs "ex5-$SFX" \
+	run_oci exec -u 5:6 -g 7 --cwd /etc -e A=1 --cap CAP_SYS_ADMIN --no-new-privs "ex5-$SFX" \
 		sh -c 'id -u; id -g; id -G; pwd; echo $A; grep -E "^(CapBnd|NoNewPrivs)" /proc/self/status'
 	expect_status 0
 	expect_eq "${lines[0]}" 5 "uid"
@@ -102,21 +102,21 @@ EOF
 
 @test "exec's failures: command not found 127, stopped container 1, unknown id 4, console without tty 2" {
 	running "ex6-$SFX"
-	crun exec "ex6-$SFX" no-such-command
+	run_oci exec "ex6-$SFX" no-such-command
 	expect_status 127
 	expect_error_line no-such-command
-	crun exec --console-socket "$TEST_TMP/x.sock" "ex6-$SFX" true
+	run_oci exec --console-socket "$TEST_TMP/x.sock" "ex6-$SFX" true
 	expect_status 2
 	expect_error_line console-socket
-	crun exec --preserve-fds 3 "ex6-$SFX" true
+	run_oci exec --preserve-fds 3 "ex6-$SFX" true
 	expect_status 2
 	expect_error_line preserve-fds
-	cr kill "ex6-$SFX" KILL
+	oci kill "ex6-$SFX" KILL
 	wait_until 5 is_status "ex6-$SFX" stopped
-	crun exec "ex6-$SFX" true
+	run_oci exec "ex6-$SFX" true
 	expect_status 1
 	expect_error_line "ex6-$SFX" stopped
-	crun exec "no-such-$SFX" true
+	run_oci exec "no-such-$SFX" true
 	expect_status 4
 	expect_error_line "no-such-$SFX"
 }
@@ -127,23 +127,23 @@ EOF
 	running "ps1-$SFX"
 	local pid
 	pid=$(state_field "ps1-$SFX" 's["pid"]')
-	cr exec --detach --pid-file "$TEST_TMP/exec.pid" "ps1-$SFX" sleep 30 >/dev/null 2>&1
-	crun ps --format json "ps1-$SFX"
+	oci exec --detach --pid-file "$TEST_TMP/exec.pid" "ps1-$SFX" sleep 30 >/dev/null 2>&1
+	run_oci ps --format json "ps1-$SFX"
 	expect_status 0
 	expect_eq "$(python3 -c 'import json, sys; print(sorted(json.loads(sys.argv[1])))' "$output")" \
 		"$(python3 -c 'import sys; print(sorted(map(int, sys.argv[1:])))' "$pid" "$(cat "$TEST_TMP/exec.pid")")" \
 		"pids"
-	crun ps "ps1-$SFX"
+	run_oci ps "ps1-$SFX"
 	expect_status 0
 	expect_eq "${lines[0]}" "$(printf '%-8s %-8s %-8s %s' UID PID PPID CMD)" "header"
 	expect_output_re "0 +$pid +[0-9]+ +sleep 100"
-	crun ps --format yaml "ps1-$SFX"
+	run_oci ps --format yaml "ps1-$SFX"
 	expect_status 2
 }
 
 @test "features: runc's JSON, saying what c-run carries out" {
 	local features
-	crun features
+	run_oci features
 	expect_status 0
 	features=$output
 	python3 - "$features" <<'EOF'
@@ -173,7 +173,7 @@ EOF
 @test "update, pause, resume, checkpoint and restore are refused: status 1, one line naming the command" {
 	local cmd
 	for cmd in update pause resume checkpoint restore; do
-		crun "$cmd" whatever
+		run_cr "$cmd" whatever
 		expect_status 1
 		expect_error_line "$cmd" "not supported"
 	done
@@ -213,10 +213,10 @@ hook_status() { # DIR KIND
 	expect_status 0
 	expect_eq "$(cat "$TEST_TMP/hb/out/order")" $'prestart\ncreateRuntime\ncreateContainer inside' \
 		"hooks after create"
-	crun start "hk1-$SFX"
+	run_oci start "hk1-$SFX"
 	expect_status 0
 	wait_until 5 is_status "hk1-$SFX" stopped
-	crun delete "hk1-$SFX"
+	run_oci delete "hk1-$SFX"
 	expect_status 0
 	expect_eq "$(cat "$TEST_TMP/hb/out/order")" \
 		$'prestart\ncreateRuntime\ncreateContainer inside\nstartContainer inside\nprocess\npoststart\npoststop' \
@@ -231,13 +231,13 @@ hook_status() { # DIR KIND
 
 @test "hooks: run goes through every hook as create, start and delete do" {
 	hooks_bundle "$TEST_TMP/hb"
-	crun run --bundle "$TEST_TMP/hb" "hk2-$SFX"
+	run_oci run --bundle "$TEST_TMP/hb" "hk2-$SFX"
 	expect_status 0
 	expect_eq "$(grep -v poststart "$TEST_TMP/hb/out/order")" \
 		$'prestart\ncreateRuntime\ncreateContainer inside\nstartContainer inside\nprocess\npoststop' \
 		"hooks of run"
 	grep -qx poststart "$TEST_TMP/hb/out/order"
-	crun state "hk2-$SFX"
+	run_oci state "hk2-$SFX"
 	expect_status 4
 }
 
@@ -255,7 +255,7 @@ hook_status() { # DIR KIND
 		oci_bundle "$TEST_TMP/hb" sh -c 'echo ran > /out/ran'
 	ccreate --bundle "$TEST_TMP/hb" "hk4-$SFX"
 	expect_status 0
-	crun start "hk4-$SFX"
+	run_oci start "hk4-$SFX"
 	[ "$status" -ne 0 ]
 	expect_error_line "hooks.startContainer[0]" /bin/false
 	wait_until 5 is_status "hk4-$SFX" stopped
@@ -268,11 +268,11 @@ hook_status() { # DIR KIND
               for k in ("poststart", "poststop")}' \
 		oci_bundle "$TEST_TMP/hb" true
 	ccreate --bundle "$TEST_TMP/hb" "hk5-$SFX"
-	crun start "hk5-$SFX"
+	run_oci start "hk5-$SFX"
 	expect_status 0
 	[[ $stderr == *"warning"*"hooks.poststart[0] /bin/false"* ]] || { echo "$stderr"; return 1; }
 	wait_until 5 is_status "hk5-$SFX" stopped
-	crun delete "hk5-$SFX"
+	run_oci delete "hk5-$SFX"
 	expect_status 0
 	[[ $stderr == *"warning"*"hooks.poststop[0] /bin/false"* ]] || { echo "$stderr"; return 1; }
 	expect_eq "$(cat "$TEST_TMP/hb/out/after")" $'poststart\npoststop' "the hooks after the failing ones"
@@ -305,7 +305,7 @@ hook_status() { # DIR KIND
 
 @test "the docker front refuses a bundle with hooks, pointing to the OCI front" {
 	EDIT='c["hooks"] = {"prestart": [{"path": "/bin/true"}]}' oci_bundle "$TEST_TMP/hb" true
-	crun "$TEST_TMP/hb"
+	run_cr "$TEST_TMP/hb"
 	expect_status 2
 	expect_error_line "has hooks" "run --bundle"
 }
@@ -317,7 +317,7 @@ hook_status() { # DIR KIND
 	chmod 777 "$TEST_TMP/ub/out"
 	ccreate --bundle "$TEST_TMP/ub" "us1-$SFX"
 	expect_status 0
-	crun start "us1-$SFX"
+	run_oci start "us1-$SFX"
 	expect_status 0
 	wait_until 5 test -s "$TEST_TMP/ub/out/uid"
 	expect_eq "$(cat "$TEST_TMP/ub/out/uid")" 1000 "uid"
@@ -329,12 +329,12 @@ hook_status() { # DIR KIND
 	EDIT='c["mounts"].append({"destination": "/b", "type": "bind", "source": "'"$TEST_TMP/src"'",
                      "options": ["rbind", "mode=755", "size=65536k"]})' \
 		oci_bundle "$TEST_TMP/mb" cat /b/f
-	crun run --bundle "$TEST_TMP/mb" "mb1-$SFX"
+	run_oci run --bundle "$TEST_TMP/mb" "mb1-$SFX"
 	expect_status 0
 	expect_output here
 	EDIT='c["mounts"].append({"destination": "/b", "type": "bind", "source": "/tmp",
                      "options": ["rbind", "frobnicate"]})' oci_bundle "$TEST_TMP/mb" true
-	crun run --bundle "$TEST_TMP/mb" "mb2-$SFX"
+	run_oci run --bundle "$TEST_TMP/mb" "mb2-$SFX"
 	expect_status 3
 	expect_error_line frobnicate "bind mount"
 }
@@ -344,7 +344,7 @@ hook_status() { # DIR KIND
 	host=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 	EDIT='c["linux"]["sysctl"] = {"net.ipv4.ip_unprivileged_port_start": "'"$((host - 1))"'"}' \
 		oci_bundle "$TEST_TMP/nb" cat /proc/sys/net/ipv4/ip_unprivileged_port_start
-	crun run --bundle "$TEST_TMP/nb" "nb1-$SFX"
+	run_oci run --bundle "$TEST_TMP/nb" "nb1-$SFX"
 	expect_status 0
 	expect_output "$((host - 1))"
 	expect_eq "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host" "the host's value"
@@ -355,11 +355,11 @@ hook_status() { # DIR KIND
 {"defaultAction": "SCMP_ACT_ALLOW",
  "syscalls": [{"names": ["close_range"], "action": "SCMP_ACT_ERRNO"}]}
 JSON
-	crun --security-opt seccomp="$TEST_TMP/profile.json" "$BUNDLE" ls /proc/self/fd 7</dev/null 9</dev/null
+	run_cr --security-opt seccomp="$TEST_TMP/profile.json" "$BUNDLE" ls /proc/self/fd 7</dev/null 9</dev/null
 	expect_status 0
 	# 3 is ls's own, reading the directory
 	expect_eq "$(echo $output)" "0 1 2 3" "fds of the command"
-	crun --init --security-opt seccomp="$TEST_TMP/profile.json" "$BUNDLE" ls /proc/1/fd 7</dev/null
+	run_cr --init --security-opt seccomp="$TEST_TMP/profile.json" "$BUNDLE" ls /proc/1/fd 7</dev/null
 	expect_status 0
 	expect_eq "$(echo $output)" "0 1 2" "fds of the init"
 }
@@ -370,7 +370,7 @@ JSON
 	expect_status 0
 	local pid
 	pid=$(state_field "st1-$SFX" 's["pid"]')
-	crun start "st1-$SFX"
+	run_oci start "st1-$SFX"
 	expect_status 0
 	expect_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep 100 " "command line right after start"
 }
@@ -386,12 +386,12 @@ JSON
 @test "SELinux labels, which c-run cannot apply, are refused naming the field" {
 	EDIT='c["process"]["selinuxLabel"] = "system_u:system_r:svirt_lxc_net_t:s0:c124,c675"' \
 		oci_bundle "$TEST_TMP/sb" true
-	crun run --bundle "$TEST_TMP/sb" "se1-$SFX"
+	run_oci run --bundle "$TEST_TMP/sb" "se1-$SFX"
 	expect_status 3
 	expect_error_line process.selinuxLabel
 	EDIT='c["linux"]["mountLabel"] = "system_u:object_r:svirt_sandbox_file_t:s0:c715,c811"' \
 		oci_bundle "$TEST_TMP/sb" true
-	crun run --bundle "$TEST_TMP/sb" "se2-$SFX"
+	run_oci run --bundle "$TEST_TMP/sb" "se2-$SFX"
 	expect_status 3
 	expect_error_line linux.mountLabel
 }
@@ -420,7 +420,7 @@ for n in c["linux"]["namespaces"]:
 	ccreate --bundle "$TEST_TMP/gb" "gn1-$SFX"
 	expect_status 0
 	rm "$TEST_TMP/gb/out/prog"
-	cr start "gn1-$SFX" || true
+	oci start "gn1-$SFX" || true
 	wait_until 5 is_status "gn1-$SFX" stopped
 	# create's stderr is the process's: the error is there, one line
 	wait_until 5 grep -q 'exec: /out/prog' "$TEST_TMP/create.err"

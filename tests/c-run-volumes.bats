@@ -87,7 +87,7 @@ no_leftovers() {
 # ---- named volumes: the image's content on first use ---------------------------
 
 @test "a new named volume over /data gets the image's /data: owners, modes, times, links, xattrs" {
-	crun --rm -v filled:/data vol sh -c 'cat /data/file; stat -c "%u:%g %a" /data /data/file'
+	run_cr --rm -v filled:/data vol sh -c 'cat /data/file; stat -c "%u:%g %a" /data /data/file'
 	expect_status 0
 	expect_output "$(printf 'from the image\n1000:1000 750\n1000:1000 640')"
 	# the same tree, entry for entry (hardlinks as hardlinks, symlinks as
@@ -104,38 +104,38 @@ no_leftovers() {
 }
 
 @test "an empty image directory gives the new volume only its owner and mode" {
-	crun --rm -v owned:/empty-owned vol sh -c 'ls -A /empty-owned | wc -l'
+	run_cr --rm -v owned:/empty-owned vol sh -c 'ls -A /empty-owned | wc -l'
 	expect_status 0
 	expect_output 0
 	expect_eq "$(stat -c '%u:%g %a' "$(vdata owned)")" "1000:1000 700" "volume root"
 }
 
 @test "a volume's changes are seen by the next container, and never undone by a refill" {
-	crun --rm -v kept:/data vol sh -c 'echo mine > /data/new; rm /data/file /data/hard; rm -r /data/sub'
+	run_cr --rm -v kept:/data vol sh -c 'echo mine > /data/new; rm /data/file /data/hard; rm -r /data/sub'
 	expect_status 0
-	crun --rm -v kept:/data vol sh -c 'cat /data/new; ls /data | sort | tr "\n" " "'
+	run_cr --rm -v kept:/data vol sh -c 'cat /data/new; ls /data | sort | tr "\n" " "'
 	expect_status 0
 	expect_output "$(printf 'mine\nabs-link fifo link new old setuid xattr ')"
 	# another image's content at the same path does not get in either
-	crun --rm -v kept:/many vol sh -c 'ls /many | wc -l'
+	run_cr --rm -v kept:/many vol sh -c 'ls /many | wc -l'
 	expect_status 0
 	expect_output 7
 	no_leftovers kept
 }
 
 @test "-v NAME:/dst:nocopy leaves a new volume empty; a later use without it fills it" {
-	crun --rm -v nocp:/data:nocopy vol sh -c 'ls -A /data | wc -l'
+	run_cr --rm -v nocp:/data:nocopy vol sh -c 'ls -A /data | wc -l'
 	expect_status 0
 	expect_output 0
 	[ -z "$(ls -A "$(vdata nocp)")" ]
 	# still empty, so docker's rule (copy into an empty volume) applies
-	crun --rm -v nocp:/data:ro vol cat /data/file
+	run_cr --rm -v nocp:/data:ro vol cat /data/file
 	expect_status 0
 	expect_output "from the image"
 }
 
 @test "a named volume over a path the image lacks starts empty" {
-	crun --rm -v fresh:/nowhere/sub vol sh -c 'ls -A /nowhere/sub | wc -l; echo x > /nowhere/sub/f'
+	run_cr --rm -v fresh:/nowhere/sub vol sh -c 'ls -A /nowhere/sub | wc -l; echo x > /nowhere/sub/f'
 	expect_status 0
 	expect_output 0
 	expect_eq "$(cat "$(vdata fresh)/f")" x "volume file"
@@ -144,7 +144,7 @@ no_leftovers() {
 @test "two containers starting on one new volume at once: both run, it is filled once" {
 	local i pids=() rc=0
 	for i in 1 2 3; do
-		"$BIN_DIR/c-run" --root "$STATE" --rm -v race:/many vol \
+		"$BIN_DIR/c-run" --rm -v race:/many vol \
 			sh -c 'ls /many/f* | wc -l; echo $$ >> /many/starts' \
 			>"$TEST_TMP/out$i" 2>"$TEST_TMP/err$i" </dev/null 3>&- &
 		pids+=($!)
@@ -165,24 +165,24 @@ no_leftovers() {
 }
 
 @test "a copy-mode bundle's rootfs fills a volume too" {
-	crun --rm -v frombundle:/data "$BATS_FILE_TMPDIR/bundle" cat /data/sub/deep/f
+	run_cr --rm -v frombundle:/data "$BATS_FILE_TMPDIR/bundle" cat /data/sub/deep/f
 	expect_status 0
 	expect_output deep
 	diff <(echo "$IMAGE_TREE") <(fixture_tree "$(vdata frombundle)")
 }
 
 @test "a bad volume name is refused: one line, exit 125, nothing made" {
-	crun -v 'b@d:/data' vol true
+	run_cr -v 'b@d:/data' vol true
 	expect_status 125
 	expect_error_line 'b@d' 'volume name'
 	[ ! -e "$C_ROOT/volumes/b@d" ]
 }
 
 @test "-v modes other than ro, rw and nocopy, and nocopy on a host path, are refused" {
-	crun -v 'x:/data:nocopy,bogus' vol true
+	run_cr -v 'x:/data:nocopy,bogus' vol true
 	[ "$status" -ne 0 ]
 	expect_error_line 'unknown mode "bogus"'
-	crun -v "$TEST_TMP/h:/data:nocopy" vol true
+	run_cr -v "$TEST_TMP/h:/data:nocopy" vol true
 	[ "$status" -ne 0 ]
 	expect_error_line 'nocopy is for named volumes'
 	[ ! -e "$TEST_TMP/h" ]
@@ -191,7 +191,7 @@ no_leftovers() {
 # ---- host directories ------------------------------------------------------------
 
 @test "-v HOSTPATH:/dst with a missing HOSTPATH makes it, 0755, and binds it" {
-	crun --rm -v "$TEST_TMP/made/by/c-run:/out" vol sh -c 'echo hi > /out/f'
+	run_cr --rm -v "$TEST_TMP/made/by/c-run:/out" vol sh -c 'echo hi > /out/f'
 	expect_status 0
 	expect_eq "$(cat "$TEST_TMP/made/by/c-run/f")" hi "host file"
 	expect_eq "$(stat -c '%F %a %u' "$TEST_TMP/made/by/c-run")" "directory 755 0" "host dir"
@@ -200,7 +200,7 @@ no_leftovers() {
 
 @test "-v HOSTPATH:/dst where HOSTPATH's parent is a file fails with one line" {
 	touch "$TEST_TMP/file"
-	crun --rm -v "$TEST_TMP/file/sub:/out" vol true
+	run_cr --rm -v "$TEST_TMP/file/sub:/out" vol true
 	expect_status 125
 	expect_error_line "$TEST_TMP/file" "Not a directory"
 }
@@ -208,20 +208,20 @@ no_leftovers() {
 # ---- the working directory ----------------------------------------------------------
 
 @test "-w DIR missing in the image is made and is the working directory" {
-	crun --rm -w /made/for/me vol sh -c 'pwd; stat -c "%a %u" /made/for/me /made'
+	run_cr --rm -w /made/for/me vol sh -c 'pwd; stat -c "%a %u" /made/for/me /made'
 	expect_status 0
 	expect_output "$(printf '/made/for/me\n755 0\n755 0')"
 }
 
 @test "-w DIR missing in the image works with --read-only, which still refuses writes" {
-	crun --rm --read-only -w /ro/work vol sh -c 'pwd; touch /ro/work/f'
+	run_cr --rm --read-only -w /ro/work vol sh -c 'pwd; touch /ro/work/f'
 	[ "$status" -ne 0 ]
 	expect_output /ro/work
 	[[ $stderr == *"Read-only file system"* ]] || { echo "$stderr"; return 1; }
 }
 
 @test "-w DIR inside a volume is made in the volume" {
-	crun --rm -v wd:/vol -w /vol/sub vol pwd
+	run_cr --rm -v wd:/vol -w /vol/sub vol pwd
 	expect_status 0
 	expect_output /vol/sub
 	[ -d "$(vdata wd)/sub" ]
@@ -229,12 +229,12 @@ no_leftovers() {
 
 @test "a symlink in the image that points at a host path leads inside the root, for -v and -w" {
 	# /escape -> $VICTIM, an absolute path that exists on the host
-	crun --rm -v esc:/escape vol sh -c 'ls -A /escape | wc -l'
+	run_cr --rm -v esc:/escape vol sh -c 'ls -A /escape | wc -l'
 	expect_status 0
 	expect_output 0
 	[ -z "$(ls -A "$(vdata esc)")" ] || { ls -la "$(vdata esc)"; return 1; }
 	# pwd shows the link's target, inside the root: no "secret" there
-	crun --rm -w /escape/made vol sh -c 'pwd; ls -A "$(pwd)/.."'
+	run_cr --rm -w /escape/made vol sh -c 'pwd; ls -A "$(pwd)/.."'
 	expect_status 0
 	expect_output "$(printf '%s\nmade' "$VICTIM/made")"
 	expect_eq "$(ls -A "$VICTIM" | tr '\n' ' ')" "secret " "the host's $VICTIM"

@@ -70,7 +70,7 @@ print(*r) if isinstance(r, tuple) else print(r)' "$2" < <(ci inspect "$1")
 # As root, run IMAGE's CMD... under c-run from the store C_ROOT.
 runs() { # IMAGE CMD...
 	require_root
-	"$BIN_DIR/c-run" --root "$STATE" --rm "$@"
+	"$BIN_DIR/c-run" --rm "$@"
 }
 
 sha256_of() {

@@ -16,9 +16,22 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "state.h"
 
-/* The state root: --root, or the default (lib/state.h). */
-extern const char *state_root;
+/* The records roots (lib/state.h): state_root the docker-like front's,
+ * $C_ROOT/containers; oci_root the OCI front's, --root or /run/c-run.
+ * --root before a command of the docker-like front, or among docker run's
+ * options, is $C_ROOT. */
+extern const char *state_root, *oci_root;
+
+/* The docker-like front's records root, C_ROOT set to root_opt first when
+ * given; dies when there is none. */
+const char *docker_root(const char *root_opt);
+
+/* The container called what among the OCI front's, else among the
+ * docker-like front's, so that state, kill, exec, ps and delete take
+ * either; *root (may be NULL) gets the records root it was found in. */
+int load_either(const char *what, struct c_state *s, const char **root, c_err **err);
 
 /* c-run --help. */
 extern const char c_run_usage[];
@@ -39,6 +52,7 @@ int cmd_stop(int argc, char **argv, c_err **err);
 int cmd_wait(int argc, char **argv, c_err **err);
 int cmd_logs(int argc, char **argv, c_err **err);
 int cmd_ps(int argc, char **argv, c_err **err);
+int cmd_inspect(int argc, char **argv, c_err **err);
 int oci_ps(const char *what, bool json, c_err **err);
 
 json_t *load_spec(const char *bundle, c_err **err);

@@ -1,6 +1,7 @@
 /* c-run ps, logs, stop, wait: docker's commands for the containers of
  * the docker-like front; ps ID is runc's. */
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -169,6 +170,68 @@ static void status_of(const struct c_state *s, char *out, size_t n)
 	}
 }
 
+/* docker inspect's shape for one container: Id, Name, Created, Image, Path
+ * and Args, State (Status in docker's words, Running, Pid, ExitCode,
+ * OOMKilled, StartedAt, FinishedAt), Config (Cmd, Env, WorkingDir, Tty),
+ * and the whole record under "c-tools". */
+static json_t *inspect_one(const struct c_state *s)
+{
+	static const char *const words[] = { [C_STATUS_CREATING] = "created",
+					      [C_STATUS_CREATED] = "created",
+					      [C_STATUS_RUNNING] = "running",
+					      [C_STATUS_STOPPED] = "exited" };
+	_cleanup_json_ json_t *config = c_run_saved_config(s);
+	json_t *process = json_object_get(config, "process");
+	json_t *args = json_object_get(process, "args");
+	enum c_status st = c_state_status(s);
+	char name[C_STATE_ID_MAX + 2];
+	json_t *rest = json_array(), *arg;
+	size_t i;
+
+	json_array_foreach(args, i, arg)
+		if (i > 0)
+			json_array_append(rest, arg);
+
+	snprintf(name, sizeof name, "/%s", s->name ? s->name : s->id);
+	return json_pack(
+		"{s:s, s:s, s:s?, s:s?, s:O?, s:o, s:{s:s, s:b, s:i, s:i, s:b, s:s?, s:s?},"
+		" s:{s:O?, s:O?, s:O?, s:b}, s:o}",
+		"Id", s->id, "Name", name, "Created", s->created, "Image", s->image, "Path",
+		json_array_get(args, 0), "Args", rest, "State",
+		"Status", words[st], "Running", st == C_STATUS_RUNNING, "Pid",
+		st == C_STATUS_RUNNING ? (int)s->pid : 0, "ExitCode",
+		s->exit_code < 0 ? 0 : s->exit_code, "OOMKilled", s->oom_killed, "StartedAt",
+		s->created, "FinishedAt", s->finished, "Config", "Cmd", args, "Env",
+		json_object_get(process, "env"), "WorkingDir", json_object_get(process, "cwd"),
+		"Tty", json_is_true(json_object_get(process, "terminal")), "c-tools",
+		c_state_json(s));
+}
+
+int cmd_inspect(int argc, char **argv, c_err **err)
+{
+	_cleanup_json_ json_t *out = json_array();
+	_cleanup_free_ char *text = NULL;
+
+	if (argc < 2)
+		c_die_usage("inspect: expected a container");
+	for (int i = 1; i < argc; i++) {
+		struct c_state s;
+		json_t *one;
+
+		if (c_state_load(state_root, argv[i], &s, err) < 0)
+			return -1;
+		one = inspect_one(&s);
+		c_state_clear(&s);
+		if (!one || json_array_append_new(out, one) < 0)
+			return c_err_new(err, C_EXIT_FAIL, ENOMEM, "inspect %s", argv[i]);
+	}
+	text = json_dumps(out, JSON_INDENT(4));
+	if (!text)
+		return c_err_new(err, C_EXIT_FAIL, ENOMEM, "inspect");
+	puts(text);
+	return 0;
+}
+
 static const struct option ps_options[] = {
 	{ "all", no_argument, NULL, 'a' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -189,7 +252,7 @@ int oci_ps(const char *what, bool json, c_err **err)
 	size_t len;
 	int rc = -1;
 
-	if (c_state_load(state_root, what, &s, err) < 0)
+	if (load_either(what, &s, NULL, err) < 0)
 		return -1;
 	if (c_state_status(&s) == C_STATUS_STOPPED || !s.cgroup) {
 		c_err_new(err, C_EXIT_FAIL, 0, "container %s is not running", s.id);

@@ -68,7 +68,7 @@ static const struct option run_options[] = {
 struct run_args {
 	struct c_runopts o;
 	struct c_supervise_opts so;
-	const char *name, *target;
+	const char *name, *target, *root;
 	bool rm, init, detach;
 	long long log_max_size;
 	int log_max_files;
@@ -141,7 +141,7 @@ static void parse_run(int argc, char **argv, struct run_args *a)
 			a->so.grace = (unsigned)c_cli_int("--stop-timeout", optarg, 0, 1L << 30);
 			break;
 		default:
-			if (!c_cli_common_option(c, optarg, c_run_usage, &state_root))
+			if (!c_cli_common_option(c, optarg, c_run_usage, &a->root))
 				c_cli_bad_option(c, argc, argv);
 		}
 	}
@@ -207,23 +207,35 @@ static json_t *run_spec(struct run_args *a, const char *id, char **bundle, c_err
 int docker_run(int argc, char **argv, c_err **err)
 {
 	struct run_args a = { 0 };
-	_cleanup_free_ char *bundle = NULL, *id = c_run_new_id(), *store_root = c_store_default_root();
+	_cleanup_free_ char *bundle = NULL, *id = c_run_new_id(), *store_root = NULL;
 	_cleanup_free_ char *volumes = NULL;
 	_cleanup_json_ json_t *spec = NULL;
 	_cleanup_close_ int devnull = -1;
-	struct c_run l = { .root = state_root, .pty = -1,
-			  .so = { .stdio = { -1, -1, -1 } } };
+	struct c_run l = { .pty = -1, .so = { .stdio = { -1, -1, -1 } } };
 	bool handed_off = false;
 	sigset_t set;
 	int rc = -1;
 
 	parse_run(argc, argv, &a);
+	if (a.root)
+		state_root = docker_root(a.root);
+	l.root = state_root;
+	store_root = c_store_default_root();
 	if (!id || !store_root || asprintf(&volumes, "%s/volumes", store_root) < 0)
 		return c_err_sys(err, "allocate", "container");
 	/* the state root, made 0700 on a first run, as podman's storage */
 	if (c_mkdir_p(store_root, 0700, err) < 0)
 		return -1;
 	a.o.volumes_dir = volumes;
+	/* the record first, its name checked, before anything is unpacked for
+	 * it: a crash from here on leaves a container rm removes */
+	l.st.id = strdup(id);
+	l.st.name = a.name ? strdup(a.name) : NULL;
+	l.st.image = strchr(a.target, '/') && !strchr(a.target, ':') ? NULL : strdup(a.target);
+	l.st.created = c_run_now();
+	l.st.exit_code = -1;
+	if (!l.st.id || c_state_add(l.root, &l.st, err) < 0)
+		goto out;
 	spec = run_spec(&a, id, &bundle, err);
 	if (!spec || c_runopts_apply(spec, &a.o, err) < 0)
 		goto out;
@@ -235,10 +247,7 @@ int docker_run(int argc, char **argv, c_err **err)
 	}
 	l.spec = spec;
 	l.bundle = bundle;
-	l.st.id = strdup(id);
 	l.st.bundle = strdup(bundle);
-	l.st.name = a.name ? strdup(a.name) : NULL;
-	l.st.image = strchr(a.target, '/') && !strchr(a.target, ':') ? NULL : strdup(a.target);
 	l.st.annotations = json_incref(json_object_get(spec, "annotations"));
 	l.st.stop_signal = a.so.stop_signal;
 	l.st.stop_timeout = (int)a.so.grace;

@@ -17,7 +17,7 @@
 
 const char c_run_usage[] =
 	"Usage: c-run [OPTIONS] IMAGE|BUNDLE [COMMAND [ARG...]]\n"
-	"       c-run [--root DIR] ps [-a] [-q] | logs [-f] [-t] [--tail N] CONTAINER |\n"
+	"       c-run [--root DIR] ps [-a] [-q] | inspect CONTAINER... | logs [-f] [-t] [--tail N] CONTAINER |\n"
 	"             stop [-t SECONDS] [-s SIG] CONTAINER... | wait CONTAINER... |\n"
 	"             rm [-f] CONTAINER...\n"
 	"       c-run [--root DIR] create|start|state|kill|delete|run|list|exec|ps ID|features ...\n"
@@ -61,14 +61,15 @@ const char c_run_usage[] =
 	"      --timeout SECONDS      stop the container after that long (exit 124)\n"
 	"      --stop-signal SIG      the signal --timeout sends first (default TERM)\n"
 	"      --stop-timeout SECONDS between it and SIGKILL (default 10)\n"
-	"      --root DIR             the state root (default /run/c-run)\n"
+	"      --root DIR             $C_ROOT; before an OCI command, runc's state dir\n"
+	"                             (default /run/c-run)\n"
 	"  -h, --help                 this help\n"
 	"      --version              print the version\n"
 	"\n"
 	"Exit status: the container's (128+N for signal N), 124 on --timeout,\n"
 	"125 when c-run fails, 126 when COMMAND cannot run, 127 when it is not found.\n";
 
-const char *state_root;
+const char *state_root, *oci_root;
 
 /* --- main -------------------------------------------------------------------------------- */
 
@@ -84,23 +85,71 @@ static const struct option global_options[] = {
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv, c_err **err);
+	bool docker; /* of the docker-like front: --root is $C_ROOT */
 } commands[] = {
-	{ "start", oci_start }, { "state", oci_state }, { "kill", oci_kill },
-	{ "delete", oci_delete }, { "rm", oci_delete }, { "list", oci_list }, { "ps", cmd_ps },
-	{ "stop", cmd_stop }, { "wait", cmd_wait }, { "logs", cmd_logs }, { "exec", oci_exec },
-	{ "features", oci_features }, { "update", oci_unsupported }, { "pause", oci_unsupported },
-	{ "resume", oci_unsupported }, { "checkpoint", oci_unsupported },
-	{ "restore", oci_unsupported },
+	{ "start", oci_start, false },
+	{ "state", oci_state, false },
+	{ "kill", oci_kill, false },
+	{ "delete", oci_delete, false },
+	{ "list", oci_list, false },
+	{ "exec", oci_exec, false },
+	{ "features", oci_features, false },
+	{ "update", oci_unsupported, false },
+	{ "pause", oci_unsupported, false },
+	{ "resume", oci_unsupported, false },
+	{ "checkpoint", oci_unsupported, false },
+	{ "restore", oci_unsupported, false },
+	{ "rm", oci_delete, true },
+	{ "ps", cmd_ps, true },
+	{ "stop", cmd_stop, true },
+	{ "wait", cmd_wait, true },
+	{ "logs", cmd_logs, true },
+	{ "inspect", cmd_inspect, true },
 };
+
+int load_either(const char *what, struct c_state *s, const char **root, c_err **err)
+{
+	const char *docker = state_root ? state_root : docker_root(NULL);
+	c_err *e = NULL;
+
+	if (c_state_load(oci_root, what, s, &e) == 0) {
+		if (root)
+			*root = oci_root;
+		return 0;
+	}
+	if (e->status != C_EXIT_NOTFOUND) {
+		*err = e;
+		return -1;
+	}
+	c_err_free(&e);
+	if (c_state_load(docker, what, s, err) < 0)
+		return -1;
+	if (root)
+		*root = docker;
+	return 0;
+}
+
+const char *docker_root(const char *root_opt)
+{
+	static char *records;
+
+	if (root_opt && setenv("C_ROOT", root_opt, 1) < 0)
+		c_die_usage("--root %s: cannot set C_ROOT", root_opt);
+	free(records);
+	records = c_state_docker_root();
+	if (!records)
+		c_die_usage("no state root: set C_ROOT or HOME");
+	return records;
+}
 
 int c_run_main(int argc, char **argv)
 {
-	_cleanup_free_ char *default_root = c_state_default_root();
+	_cleanup_free_ char *default_oci = c_state_oci_root();
+	const char *root_opt = NULL;
 	c_err *err = NULL;
 	int i, rc;
 
 	c_err_init(argv[0]);
-	state_root = default_root;
 	/* the OCI runtime's global options come before its command */
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
 		const struct option *o;
@@ -119,9 +168,10 @@ int c_run_main(int argc, char **argv)
 				c_die_usage("option --%s needs a value", o->name);
 			v = v ? v + 1 : argv[++i];
 			if (o->val == C_CLI_OPT_ROOT)
-				state_root = v;
+				root_opt = v;
 		}
 	}
+	oci_root = root_opt ? root_opt : default_oci;
 	opterr = 0;
 	if (i < argc && (!strcmp(argv[i], "create") || !strcmp(argv[i], "run"))) {
 		rc = oci_create(argc - i, argv + i, !strcmp(argv[i], "run"), &err);
@@ -130,9 +180,12 @@ int c_run_main(int argc, char **argv)
 	/* a command's status is its own (exec's is the process's) */
 	for (size_t k = 0; i < argc && k < sizeof commands / sizeof commands[0]; k++)
 		if (!strcmp(argv[i], commands[k].name)) {
+			if (commands[k].docker)
+				state_root = docker_root(root_opt);
 			rc = commands[k].fn(argc - i, argv + i, &err);
 			return rc < 0 ? c_err_report(&err) : rc;
 		}
+	state_root = docker_root(root_opt);
 	rc = docker_run(argc - i + 1, argv + i - 1, &err);
 	if (rc < 0) {
 		rc = err->status;

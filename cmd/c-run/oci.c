@@ -63,7 +63,7 @@ int oci_create(int argc, char **argv, bool run, c_err **err)
 	const char *bundle = ".", *pid_file = NULL, *console = NULL;
 	_cleanup_free_ char *abs_bundle = NULL, *fifo = NULL;
 	_cleanup_json_ json_t *spec = NULL;
-	struct c_run l = { .root = state_root, .pty = -1, .so = { .stdio = { -1, -1, -1 } },
+	struct c_run l = { .root = oci_root, .pty = -1, .so = { .stdio = { -1, -1, -1 } },
 			    .st = { .stop_timeout = -1 } };
 	struct c_supervise_opts so = { .pty = -1, .stop_signal = SIGTERM };
 	bool detach = false;
@@ -101,7 +101,7 @@ int oci_create(int argc, char **argv, bool run, c_err **err)
 	l.st.annotations = json_incref(json_object_get(spec, "annotations"));
 	/* run waits at the fifo too when there are hooks to run before start */
 	if ((!run || detach || c_hooks_any(spec)) &&
-	    asprintf(&fifo, "%s/%s/exec.fifo", state_root, argv[optind]) >= 0)
+	    asprintf(&fifo, "%s/%s/exec.fifo", oci_root, argv[optind]) >= 0)
 		l.so.exec_fifo = fifo;
 	c_supervise_signals(&set);
 	if (run && !detach)
@@ -129,7 +129,7 @@ int oci_create(int argc, char **argv, bool run, c_err **err)
 	if (rc >= 0) {
 		c_err *e = NULL;
 
-		c_run_remove(state_root, &l.st, &e);
+		c_run_remove(oci_root, &l.st, &e);
 		c_err_free(&e);
 		c_run_hooks_warn(spec, "poststop", &l.st);
 	}
@@ -142,7 +142,7 @@ fail:
 			kill(l.st.pid, SIGKILL);
 			waitpid(l.st.pid, NULL, 0);
 		}
-		c_run_remove(state_root, &l.st, &e);
+		c_run_remove(oci_root, &l.st, &e);
 		c_err_free(&e);
 	}
 out:
@@ -158,7 +158,7 @@ int oci_start(int argc, char **argv, c_err **err)
 
 	if (argc != 2)
 		c_die_usage("start: expected a container id");
-	if (c_state_load(state_root, argv[1], &s, err) < 0)
+	if (load_either(argv[1], &s, NULL, err) < 0)
 		return -1;
 	config = c_run_saved_config(&s);
 	if (c_state_status(&s) != C_STATUS_CREATED)
@@ -178,7 +178,7 @@ int oci_state(int argc, char **argv, c_err **err)
 
 	if (argc != 2)
 		c_die_usage("state: expected a container id");
-	if (c_state_load(state_root, argv[1], &s, err) < 0)
+	if (load_either(argv[1], &s, NULL, err) < 0)
 		return -1;
 	j = c_state_oci(&s);
 	c_state_clear(&s);
@@ -210,7 +210,7 @@ int oci_kill(int argc, char **argv, c_err **err)
 		c_die_usage("kill: expected a container id and a signal");
 	if (argc - optind == 2 && c_signal_option(argv[optind + 1], &sig, err) < 0)
 		return -1;
-	if (c_state_load(state_root, argv[optind], &s, err) < 0)
+	if (load_either(argv[optind], &s, NULL, err) < 0)
 		return -1;
 	if (c_state_status(&s) == C_STATUS_STOPPED || s.pid <= 0) {
 		rc = c_err_new(err, C_EXIT_FAIL, 0, "container %s is not running", s.id);
@@ -236,6 +236,8 @@ static const struct option delete_options[] = {
 int oci_delete(int argc, char **argv, c_err **err)
 {
 	bool force = false, oci = !strcmp(argv[0], "delete");
+	/* rm is docker's, for the containers of the docker-like front */
+	const char *root = oci ? oci_root : state_root;
 	int c, rc = 0;
 
 	optind = 1;
@@ -251,7 +253,8 @@ int oci_delete(int argc, char **argv, c_err **err)
 		enum c_status st;
 		json_t *config;
 
-		if (c_state_load(state_root, argv[i], &s, err) < 0) {
+		if ((oci ? load_either(argv[i], &s, &root, err)
+			 : c_state_load(root, argv[i], &s, err)) < 0) {
 			/* runc's delete --force: a container already gone is no error */
 			if (force && oci && (*err)->status == C_EXIT_NOTFOUND) {
 				c_err_free(err);
@@ -271,7 +274,7 @@ int oci_delete(int argc, char **argv, c_err **err)
 		config = rc == 0 ? c_run_saved_config(&s) : NULL;
 		/* a detached --rm container is gone with its supervisor */
 		if (rc == 0 && access(s.dir, F_OK) == 0)
-			rc = c_run_remove(state_root, &s, err);
+			rc = c_run_remove(root, &s, err);
 		if (rc == 0 && config)
 			c_run_hooks_warn(config, "poststop", &s);
 		json_decref(config);
@@ -288,7 +291,7 @@ int oci_list(int argc, char **argv, c_err **err)
 	bool quiet = argc > 1 && !strcmp(argv[1], "-q");
 	size_t n;
 
-	if (c_state_list(state_root, &list, &n, err) < 0)
+	if (c_state_list(oci_root, &list, &n, err) < 0)
 		return -1;
 	if (!quiet)
 		printf("%-20s %-20s %-8s %-8s %-6s %s\n", "ID", "NAME", "PID", "STATUS", "EXIT",
@@ -375,7 +378,7 @@ int oci_exec(int argc, char **argv, c_err **err)
 		goto out;
 	eo.process = process;
 	eo.cmd = (const char *const *)argv + optind + 1;
-	if (c_state_load(state_root, argv[optind], &s, err) < 0)
+	if (load_either(argv[optind], &s, NULL, err) < 0)
 		goto out;
 	if (c_state_status(&s) != C_STATUS_RUNNING && c_state_status(&s) != C_STATUS_CREATED) {
 		c_err_new(err, C_EXIT_FAIL, 0, "container %s is %s: cannot exec in it", s.id,

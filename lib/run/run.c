@@ -127,10 +127,12 @@ int c_run_launch(struct c_run *l, c_err **err)
 	else if (asprintf(&l->cgroup_path, "/c-tools/%s", l->st.id) < 0)
 		l->cgroup_path = NULL;
 	l->st.cgroup = l->cgroup_path ? strdup(l->cgroup_path) : NULL;
-	l->st.created = c_run_now();
+	if (!l->st.created)
+		l->st.created = c_run_now();
 	l->st.exit_code = -1;
 	l->c = c_container_prepare(l->spec, l->bundle, l->st.id, cache, err);
-	if (!l->c || c_state_add(l->root, &l->st, err) < 0)
+	/* recorded already (docker's front records before it unpacks) */
+	if (!l->c || (l->st.dir ? c_state_save(&l->st, err) : c_state_add(l->root, &l->st, err)) < 0)
 		return -1;
 	/* writable by all, as runc makes it: the process opens it for writing
 	 * after it became the configured user (the state dir keeps others out) */
@@ -252,7 +254,7 @@ int c_run_wait(const char *root, const char *what, int *code, c_err **err)
 		return -1;
 	*code = -1;
 	if (c_state_monitor_alive(&s)) {
-		_cleanup_close_ int fd = c_attach_connect(s.dir, &e);
+		_cleanup_close_ int fd = c_attach_connect(s.run_dir, &e);
 		char buf[1 + C_ATTACH_DATA_MAX];
 		ssize_t n;
 
@@ -311,7 +313,7 @@ static void remove_attach_socket(const struct c_state *s)
 {
 	_cleanup_free_ char *path = NULL;
 
-	if (asprintf(&path, "%s/%s", s->dir, C_ATTACH_SOCKET) >= 0)
+	if (asprintf(&path, "%s/%s", s->run_dir, C_ATTACH_SOCKET) >= 0)
 		unlink(path);
 }
 
@@ -368,7 +370,9 @@ static noreturn void supervise_detached(struct c_run *l, const struct c_run_deta
 		.stop_signal = o->stop_signal,
 	};
 	l->pty = -1;
-	mo.listen = c_attach_listen(l->st.dir, &err);
+	mo.listen = c_mkdir_p(l->st.run_dir, 0700, &err) < 0
+			    ? -1
+			    : c_attach_listen(l->st.run_dir, &err);
 	mo.log = mo.listen >= 0 ? c_logfile_open(l->st.log, o->log_max_size, o->log_max_files,
 						 &err) : NULL;
 	m = mo.log ? c_monitor_new(&mo, &err) : NULL;

@@ -49,8 +49,8 @@ char *c_run_now(void);
 char *c_run_data_dir(const char *id);
 int c_run_make_data_dir(const char *data, c_err **err);
 
-/* Record the container (its id and name unique), save the config as
- * applied, make the overlay's upper dir when the root is one, spawn the
+/* Record the container (its id and name unique; a record made earlier by
+ * c_state_add() is saved again), save the config as applied, make the overlay's upper dir when the root is one, spawn the
  * process.  On failure the caller removes what was made (c_run_finish). */
 int c_run_launch(struct c_run *l, c_err **err);
 void c_run_clear(struct c_run *l);

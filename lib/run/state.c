@@ -15,23 +15,71 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "proc.h"
+#include "digest.h"
 #include "file.h"
 #include "json.h"
 #include "lock.h"
-#include "sock.h"
+#include "proc.h"
 #include "spec.h"
+#include "store.h"
 
 #define STATE_MAX (1 << 20)
 
-char *c_state_default_root(void)
+/* Where what does not outlive a boot goes: /run as root, else the user's
+ * runtime dir, else a dir of the user's own in /tmp. */
+static char *runtime_base(const char *name)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *out;
 
-	if (geteuid() == 0 || !xdg || !*xdg)
-		return strdup("/run/c-run");
-	return asprintf(&out, "%s/c-run", xdg) < 0 ? NULL : out;
+	if (geteuid() == 0)
+		return asprintf(&out, "/run/%s", name) < 0 ? NULL : out;
+	if (xdg && *xdg)
+		return asprintf(&out, "%s/%s", xdg, name) < 0 ? NULL : out;
+	return asprintf(&out, "/tmp/%s-%u", name, (unsigned)geteuid()) < 0 ? NULL : out;
+}
+
+char *c_state_oci_root(void)
+{
+	return runtime_base("c-run");
+}
+
+char *c_state_docker_root(void)
+{
+	_cleanup_free_ char *root = c_store_default_root();
+	char *out;
+
+	return root && asprintf(&out, "%s/containers", root) >= 0 ? out : NULL;
+}
+
+/* The runtime dir of container id under the records root: one directory
+ * per root, named by a hash of its path. */
+static char *run_dir_of(const char *root, const char *id)
+{
+	_cleanup_free_ char *base = runtime_base("c-tools");
+	struct c_sha256 ctx;
+	uint8_t sum[C_SHA256_LEN];
+	char hex[2 * C_SHA256_LEN + 1], *out;
+
+	c_sha256_init(&ctx);
+	c_sha256_update(&ctx, root, strlen(root));
+	c_sha256_final(&ctx, sum);
+	c_hex_encode(hex, sum, 6);
+	return base && asprintf(&out, "%s/%s/%s", base, hex, id) >= 0 ? out : NULL;
+}
+
+/* This boot's id: a record from another boot is of a container that ended
+ * with it, whatever process has its pid now. */
+static const char *boot_id(void)
+{
+	static char id[40];
+	_cleanup_free_ char *text = NULL;
+	c_err *e = NULL;
+
+	if (!id[0] && c_read_file("/proc/sys/kernel/random/boot_id", 64, &text, NULL, &e) == 0)
+		snprintf(id, sizeof id, "%.36s", text);
+	c_err_free(&e);
+	return id;
 }
 
 int c_state_check_id(const char *id, const char *what, c_err **err)
@@ -85,6 +133,7 @@ static json_t *to_json(const struct c_state *s, bool oci_only)
 	set_str(own, "log", s->log);
 	json_object_set_new(own, "pid", json_integer(s->pid));
 	json_object_set_new(own, "startTime", json_integer((json_int_t)s->start_time));
+	set_str(own, "bootId", s->boot_id);
 	if (s->monitor > 0) {
 		json_object_set_new(own, "monitorPid", json_integer(s->monitor));
 		json_object_set_new(own, "monitorStartTime",
@@ -102,6 +151,11 @@ static json_t *to_json(const struct c_state *s, bool oci_only)
 json_t *c_state_oci(const struct c_state *s)
 {
 	return to_json(s, true);
+}
+
+json_t *c_state_json(const struct c_state *s)
+{
+	return to_json(s, false);
 }
 
 int c_state_save(const struct c_state *s, c_err **err)
@@ -123,10 +177,15 @@ static char *dup_field(json_t *o, const char *key)
 	return v ? strdup(v) : NULL;
 }
 
+/* The record of id under root.  One whose state.json is there but cannot
+ * be read (a crash, a full disk) still stands for its directory, as a
+ * container that ended (damaged), so that rm can remove it; a directory
+ * with no state.json at all is one being made, and is ENOENT. */
 static int read_state(const char *root, const char *id, struct c_state *s, c_err **err)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_json_ json_t *o = NULL;
+	c_err *bad = NULL;
 	json_t *own;
 
 	memset(s, 0, sizeof *s);
@@ -135,15 +194,24 @@ static int read_state(const char *root, const char *id, struct c_state *s, c_err
 		path = NULL;
 		return c_err_sys(err, "state of", id);
 	}
-	o = c_json_load_file(path, STATE_MAX, err);
-	if (!o)
-		return -1;
-	own = json_object_get(o, "c-tools");
-	if (asprintf(&s->dir, "%s/%s", root, id) < 0) {
-		s->dir = NULL;
+	if (asprintf(&s->dir, "%s/%s", root, id) < 0 || !(s->run_dir = run_dir_of(root, id))) {
+		c_state_clear(s);
 		return c_err_sys(err, "state of", id);
 	}
-	s->id = dup_field(o, "id");
+	o = c_json_load_file(path, STATE_MAX, &bad);
+	if (!o && bad->errnum == ENOENT) {
+		c_state_clear(s);
+		*err = bad;
+		return -1;
+	}
+	c_err_free(&bad);
+	own = json_object_get(o, "c-tools");
+	s->id = o ? dup_field(o, "id") : NULL;
+	if (!s->id) {
+		s->id = strdup(id);
+		s->damaged = true;
+		return s->id ? 0 : c_err_sys(err, "state of", id);
+	}
 	s->bundle = dup_field(o, "bundle");
 	s->name = dup_field(own, "name");
 	s->image = dup_field(own, "image");
@@ -151,6 +219,7 @@ static int read_state(const char *root, const char *id, struct c_state *s, c_err
 	s->created = dup_field(own, "created");
 	s->finished = dup_field(own, "finished");
 	s->log = dup_field(own, "log");
+	s->boot_id = dup_field(own, "bootId");
 	s->pid = (pid_t)json_integer_value(json_object_get(own, "pid"));
 	s->start_time = (unsigned long long)json_integer_value(json_object_get(own, "startTime"));
 	s->monitor = (pid_t)json_integer_value(json_object_get(own, "monitorPid"));
@@ -163,16 +232,14 @@ static int read_state(const char *root, const char *id, struct c_state *s, c_err
 	s->exit_code = (int)json_integer_value(json_object_get(own, "exitCode"));
 	s->oom_killed = json_is_true(json_object_get(own, "oomKilled"));
 	s->annotations = json_incref(json_object_get(o, "annotations"));
-	if (!s->id) {
-		c_state_clear(s);
-		return c_err_new(err, C_EXIT_DATA, 0, "%s: no id", path);
-	}
 	return 0;
 }
 
 void c_state_clear(struct c_state *s)
 {
 	free(s->dir);
+	free(s->run_dir);
+	free(s->boot_id);
 	free(s->id);
 	free(s->bundle);
 	free(s->name);
@@ -209,7 +276,7 @@ int c_state_list(const char *root, struct c_state **out, size_t *n, c_err **err)
 
 		if (de->d_name[0] == '.')
 			continue;
-		/* a directory being made or removed right now has no state yet */
+		/* a directory being made or removed right now has no state */
 		if (read_state(root, de->d_name, &s, &e) < 0) {
 			c_err_free(&e);
 			continue;
@@ -270,6 +337,14 @@ static int root_lock(const char *root, c_err **err)
 	return c_lock(path, 0, err);
 }
 
+static bool has_record(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/state.json", dir);
+	return access(path, F_OK) == 0 || errno != ENOENT;
+}
+
 int c_state_add(const char *root, struct c_state *s, c_err **err)
 {
 	struct c_state *list;
@@ -290,23 +365,34 @@ int c_state_add(const char *root, struct c_state *s, c_err **err)
 	c_state_list_free(list, n);
 	if (taken)
 		goto out;
-	if (asprintf(&s->dir, "%s/%s", root, s->id) < 0) {
+	if (asprintf(&s->dir, "%s/%s", root, s->id) < 0 || !(s->run_dir = run_dir_of(root, s->id))) {
+		free(s->dir);
 		s->dir = NULL;
 		c_err_sys(err, "state of", s->id);
 		goto out;
 	}
-	if (mkdir(s->dir, 0700) < 0) {
+	/* a directory of that id without a record is the caller's own, made
+	 * for the container's files (c-run's data dir) */
+	if (mkdir(s->dir, 0700) < 0 && (errno != EEXIST || has_record(s->dir))) {
 		c_err_sys(err, "container", s->id);
 		/* the directory is another container's: not ours to clean up */
 		free(s->dir);
 		s->dir = NULL;
+		free(s->run_dir);
+		s->run_dir = NULL;
 		goto out;
 	}
+	free(s->boot_id);
+	s->boot_id = strdup(boot_id());
 	rc = c_state_save(s, err);
 	if (rc < 0) {
 		c_remove_tree(s->dir);
 		free(s->dir);
 		s->dir = NULL;
+		free(s->run_dir);
+		s->run_dir = NULL;
+		free(s->boot_id);
+		s->boot_id = NULL;
 	}
 out:
 	c_unlock(lock);
@@ -320,6 +406,8 @@ int c_state_remove(const char *root, const struct c_state *s, c_err **err)
 	if (lock < 0)
 		return -1;
 	c_remove_tree(s->dir);
+	if (s->run_dir)
+		c_remove_tree(s->run_dir);
 	c_unlock(lock);
 	if (access(s->dir, F_OK) == 0)
 		return c_err_new(err, C_EXIT_FAIL, 0, "remove %s: not everything could go", s->dir);
@@ -330,6 +418,8 @@ enum c_status c_state_status(const struct c_state *s)
 {
 	char fifo[PATH_MAX];
 
+	if (s->damaged || (s->boot_id && strcmp(s->boot_id, boot_id())))
+		return C_STATUS_STOPPED;
 	if (s->pid <= 0)
 		return C_STATUS_CREATING;
 	if (s->start_time == 0 || c_proc_start_time(s->pid) != s->start_time)
@@ -340,6 +430,8 @@ enum c_status c_state_status(const struct c_state *s)
 
 bool c_state_monitor_alive(const struct c_state *s)
 {
+	if (s->boot_id && strcmp(s->boot_id, boot_id()))
+		return false;
 	return s->monitor > 0 && s->monitor_start != 0 &&
 	       c_proc_start_time(s->monitor) == s->monitor_start;
 }

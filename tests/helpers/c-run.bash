@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Helpers of the c-run suites: one store per file ($C_ROOT) holding the
-# busybox fixture as "bb", c-run's state root $STATE (always passed with
-# --root, so nothing touches /run/c-run).
+# busybox fixture as "bb" and the records of the docker-like front's
+# containers ($C_ROOT/containers), and the OCI front's state root $STATE
+# (always passed with --root to OCI commands, so nothing touches
+# /run/c-run).
 #
 #   c_run_setup_file        the store and the state root, for setup_file
 #   c_run_bundle_setup_file ... and $BUNDLE, a copy-mode unpack of bb, and
@@ -10,11 +12,18 @@
 #   setup, teardown         as root only; common's, and every container left
 #                           deleted after each test (a suite may define its
 #                           own after loading this file)
-#   crun ARGS...            c-run under bats' run (--separate-stderr)
+#   run_cr ARGS...          c-run (the docker-like front) under bats' run
+#                           (--separate-stderr)
 #   cr ARGS...              c-run plainly
+#   run_oci ARGS...         c-run --root $STATE (the OCI front) under run
+#   oci ARGS...             c-run --root $STATE plainly
 #   expect_error_line W...  $stderr is one "c-run: " line naming every W
 #   no_trace_of ID          nothing of container ID is left
-#   state_field WHAT EXPR   a field of `c-run state WHAT` (python on s)
+#   state_field WHAT EXPR   a field of WHAT's record (python on s: the OCI
+#                           state, c-run's fields under s["c-tools"]), of
+#                           either front
+#   runtime_dir WHAT        the runtime dir of container WHAT (its attach
+#                           socket): /run/c-tools/HASH/ID
 #   detach ARGS...          c-run -d ARGS, which must succeed; the id in $id
 #   is_running WHAT         the container's status is running
 #   is_status WHAT STATUS   the container's status is STATUS
@@ -44,8 +53,11 @@ c_run_bundle_setup_file() {
 
 c_run_teardown() {
 	local id
-	for id in $("$BIN_DIR/c-run" --root "$STATE" list -q 2>/dev/null); do
-		"$BIN_DIR/c-run" --root "$STATE" delete --force "$id" >/dev/null 2>&1 || true
+	for id in $(oci list -q 2>/dev/null); do
+		oci delete --force "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(cr ps -a -q --no-trunc 2>/dev/null); do
+		cr rm -f "$id" >/dev/null 2>&1 || true
 	done
 }
 
@@ -59,11 +71,19 @@ teardown() {
 	common_teardown
 }
 
-crun() {
-	run --separate-stderr "$BIN_DIR/c-run" --root "$STATE" "$@"
+run_cr() {
+	run --separate-stderr "$BIN_DIR/c-run" "$@"
 }
 
 cr() {
+	"$BIN_DIR/c-run" "$@"
+}
+
+run_oci() {
+	run --separate-stderr "$BIN_DIR/c-run" --root "$STATE" "$@"
+}
+
+oci() {
 	"$BIN_DIR/c-run" --root "$STATE" "$@"
 }
 
@@ -86,23 +106,31 @@ no_trace_of() {
 	local d
 	[ ! -e "$STATE/$1" ] || { echo "state dir left: $STATE/$1"; return 1; }
 	[ ! -e "$C_ROOT/containers/$1" ] || { echo "data dir left: $C_ROOT/containers/$1"; return 1; }
+	! ls -d /run/c-tools/*/"$1" 2>/dev/null || { echo "runtime dir left"; return 1; }
 	for d in /sys/fs/cgroup/*/c-tools/"$1"; do
 		[ ! -e "$d" ] || { echo "cgroup left: $d"; return 1; }
 	done
 	! grep -F "$1" /proc/self/mountinfo || { echo "host mount left"; return 1; }
-	cr list -q | grep -qxF "$1" && { echo "still listed"; return 1; }
+	oci list -q | grep -qxF "$1" && { echo "still listed"; return 1; }
+	cr ps -a -q --no-trunc | grep -qxF "$1" && { echo "still listed by ps"; return 1; }
 	return 0
 }
 
 state_field() {
-	cr state "$1" 2>/dev/null | python3 -c 'import json, sys
+	oci state "$1" 2>/dev/null | python3 -c 'import json, sys
 s = json.load(sys.stdin)
 v = eval(sys.argv[1])
 print("" if v is None else v)' "$2"
 }
 
+runtime_dir() {
+	local id
+	id=$(state_field "$1" 's["id"]')
+	[ -n "$id" ] && ls -d /run/c-tools/*/"$id"
+}
+
 detach() {
-	crun -d "$@"
+	run_cr -d "$@"
 	expect_status 0
 	id=$output
 	[[ $id =~ ^[0-9a-f]{64}$ ]] || { echo "not an id: $id"; return 1; }

@@ -58,13 +58,23 @@ static struct c_state record(const char *id, const char *name)
 				 .exit_code = -1 };
 }
 
-/* Add a record; its dir is freed again (the caller's strings are its own). */
+/* Free what c_state_add() gave a record made by record(), whose other
+ * strings are the caller's. */
+static void forget(struct c_state *s)
+{
+	free(s->dir);
+	free(s->run_dir);
+	free(s->boot_id);
+	s->dir = s->run_dir = s->boot_id = NULL;
+}
+
+/* Add a record, then forget it. */
 static int add(const char *id, const char *name, c_err **e)
 {
 	struct c_state s = record(id, name);
 	int rc = c_state_add(root, &s, e);
 
-	free(s.dir);
+	forget(&s);
 	return rc;
 }
 
@@ -102,20 +112,52 @@ static void test_ids(void)
 	   "ids: the error names the id and the rule");
 }
 
-static void test_default_root(void)
+static void test_default_roots(void)
 {
 	char *r;
 
 	setenv("XDG_RUNTIME_DIR", "/x/run", 1);
-	r = c_state_default_root();
+	r = c_state_oci_root();
 	if (geteuid() == 0)
-		ok(r && !strcmp(r, "/run/c-run"), "default root as root: /run/c-run (got %s)",
+		ok(r && !strcmp(r, "/run/c-run"), "OCI root as root: /run/c-run (got %s)",
 		   r ? r : "NULL");
 	else
 		ok(r && !strcmp(r, "/x/run/c-run"),
-		   "default root as a user: $XDG_RUNTIME_DIR/c-run (got %s)", r ? r : "NULL");
+		   "OCI root as a user: $XDG_RUNTIME_DIR/c-run (got %s)", r ? r : "NULL");
 	free(r);
 	unsetenv("XDG_RUNTIME_DIR");
+	setenv("C_ROOT", "/some/store", 1);
+	r = c_state_docker_root();
+	ok(r && !strcmp(r, "/some/store/containers"),
+	   "docker front's root: $C_ROOT/containers (got %s)", r ? r : "NULL");
+	free(r);
+	unsetenv("C_ROOT");
+}
+
+/* A record's runtime dir: the same for the same root and id, another for
+ * another root, in /run/c-tools as root. */
+static void test_run_dir(void)
+{
+	struct c_state a = record("rd", NULL), b = record("rd", NULL);
+	char other[PATH_MAX + 8];
+	c_err *e = NULL;
+
+	snprintf(other, sizeof other, "%s-other", root);
+	ok(c_state_add(root, &a, &e) == 0 && c_state_add(other, &b, &e) == 0 && a.run_dir &&
+		   b.run_dir && strcmp(a.run_dir, b.run_dir) &&
+		   !strcmp(strrchr(a.run_dir, '/'), "/rd") &&
+		   (geteuid() != 0 || !strncmp(a.run_dir, "/run/c-tools/", 13)),
+	   "run dir: RUN/HASH/ID, HASH the records root's (%s, %s)", a.run_dir ? a.run_dir : "-",
+	   b.run_dir ? b.run_dir : "-");
+	c_err_free(&e);
+	if (a.dir)
+		c_state_remove(root, &a, &e);
+	if (b.dir)
+		c_state_remove(other, &b, &e);
+	c_err_free(&e);
+	forget(&a);
+	forget(&b);
+	tap_remove_tree(other);
 }
 
 static void test_add(void)
@@ -135,7 +177,7 @@ static void test_add(void)
 	ok(exists(tap_at(root, ".lock")), "add: ROOT/.lock is the lock file");
 	ok(tap_ls(tap_at(root, "first"), list, sizeof list) == 0 && !strcmp(list, "state.json "),
 	   "add: state.json alone in the record, no temp file (%s)", list);
-	free(s.dir);
+	forget(&s);
 
 	s = record("second", "web");
 	ok(c_state_add(root, &s, &e) < 0 && e && e->status == C_EXIT_FAIL && e->errnum == EEXIST &&
@@ -213,7 +255,7 @@ static void test_round_trip(void)
 	c_err_free(&e);
 	c_state_clear(&u);
 	json_decref(s.annotations);
-	free(s.dir);
+	forget(&s);
 }
 
 static void test_find(void)
@@ -276,10 +318,14 @@ static void test_list(void)
 	tap_put(tap_at(root, "corrupt/state.json"), "{\"id\": \"corrupt\", \"c-tools\": {");
 	tap_mkdir(tap_at(root, "noid"));
 	tap_put(tap_at(root, "noid/state.json"), "{\"c-tools\": {\"name\": \"noid\"}}");
-	ok(count_list("", &total) == 0 && total == before,
-	   "list: a dir without state.json, one cut short and one without an id are left out");
-	ok(c_state_load(root, "corrupt", &t, &e) < 0 && status_of(&e) == C_EXIT_NOTFOUND,
-	   "load: a corrupt record is not found");
+	ok(count_list("being-made", &total) == 0 && count_list("corrupt", &total) == 1 &&
+		   count_list("noid", &total) == 1 && total == before + 2,
+	   "list: a dir without state.json is left out; one cut short, or without an id, is listed");
+	ok(c_state_load(root, "corrupt", &t, &e) == 0 && t.damaged &&
+		   c_state_status(&t) == C_STATUS_STOPPED && !strcmp(t.id, "corrupt"),
+	   "load: a corrupt record is found as a damaged, stopped container");
+	c_state_clear(&t);
+	c_err_free(&e);
 	ok(add("corrupt", NULL, &e) < 0 && e && e->errnum == EEXIST &&
 		   tap_err_has(&e, "container: corrupt: File exists"),
 	   "add: the id of a corrupt record stays taken");
@@ -527,7 +573,7 @@ static void test_status(void)
 		   !json_object_get(oci, "pid"),
 	   "oci state: a stopped container has no pid");
 	json_decref(oci);
-	free(s.dir);
+	forget(&s);
 }
 
 static void test_processes(void)
@@ -590,7 +636,8 @@ int main(void)
 		tap_bail("mkdtemp", tmp);
 	snprintf(root, sizeof root, "%s/state/root", tmp);
 	test_ids();
-	test_default_root();
+	test_default_roots();
+	test_run_dir();
 	test_add();
 	test_round_trip();
 	test_find();

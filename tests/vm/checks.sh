@@ -25,7 +25,13 @@ CHECK_TIMEOUT=60
 
 # ---- helpers ------------------------------------------------------------------
 
-cr() { c-run --root "$STATE" "$@"; }
+# the docker-like front (its records under $C_ROOT), and the OCI front (its
+# state in $STATE)
+cr() { c-run "$@"; }
+oci() { c-run --root "$STATE" "$@"; }
+
+# the docker-like front's containers, ids in full
+containers() { cr ps -a -q --no-trunc; }
 
 # run CMD...: $status, $output (stdout) and $stderr, as bats' run sets them
 run() {
@@ -77,7 +83,7 @@ wait_until() {
 
 # a top-level field of `c-run state WHAT`, which prints one "key": value a line
 state_field() {
-	cr state "$1" 2>/dev/null | sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p"
+	oci state "$1" 2>/dev/null | sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p"
 }
 
 is_status() { [ "$(state_field "$1" status)" = "$2" ]; }
@@ -90,7 +96,9 @@ proc_gone() {
 no_trace_of() {
 	[ ! -e "$STATE/$1" ] || fail "state dir left: $STATE/$1" || return 1
 	[ ! -e "$CG/c-tools/$1" ] || fail "cgroup left: $CG/c-tools/$1" || return 1
-	! cr list -q | grep -qxF "$1" || fail "$1 still listed"
+	[ ! -e "$C_ROOT/containers/$1" ] || fail "record left: $C_ROOT/containers/$1" || return 1
+	! oci list -q | grep -qxF "$1" || fail "$1 still listed" || return 1
+	! containers | grep -qxF "$1" || fail "$1 still listed by ps"
 }
 
 has_words() { # FILE WORD...: every WORD is in FILE
@@ -117,7 +125,7 @@ gone_but_parent() {
 	[ ! -d "$_p" ] || rmdir "$_p"
 }
 
-one_container() { [ "$(cr list -q | wc -l)" = 1 ]; }
+one_container() { [ "$(containers | wc -l)" = 1 ]; }
 
 # oci_bundle DIR CGROUPS-PATH ARGS-JSON [EDIT...]: an OCI bundle at DIR whose
 # rootfs is $B's, with linux.cgroupsPath CGROUPS-PATH ("" for none),
@@ -174,14 +182,14 @@ t_live_cgroup() {
 	wait_until 10 is_status live running || return 1
 	id=$(state_field live id)
 	pid=$(state_field live pid)
-	[ -n "$id" ] && [ -n "$pid" ] || fail "no id or pid in the state: $(cr state live)" || return 1
+	[ -n "$id" ] && [ -n "$pid" ] || fail "no id or pid in the state: $(oci state live)" || return 1
 	[ -d "$CG/c-tools/$id" ] || fail "no cgroup $CG/c-tools/$id: $(find $CG -type d)" || return 1
 	grep -qx "$pid" "$CG/c-tools/$id/cgroup.procs" ||
 		fail "pid $pid is not in $CG/c-tools/$id/cgroup.procs: $(cat "$CG/c-tools/$id/cgroup.procs")" || return 1
 	expect_eq "$(cat "/proc/$pid/cgroup")" "0::/c-tools/$id" "/proc/$pid/cgroup" || return 1
 	has_words "$CG/c-tools/$id/cgroup.controllers" cpuset cpu memory pids || return 1
 	has_words "$CG/c-tools/cgroup.subtree_control" cpuset cpu memory pids || return 1
-	run cr kill live KILL
+	run oci kill live KILL
 	expect_status 0 || return 1
 	rc=0
 	wait "$crpid" || rc=$?
@@ -200,9 +208,9 @@ t_rm() {
 		'while [ ! -e /h/go ]; do sleep 0.1; done; exit 9' >/dev/null 2>/tmp/rm.err &
 	crpid=$!
 	wait_until 10 one_container || return 1
-	id=$(cr list -q)
+	id=$(containers)
 	wait_until 10 is_status "$id" running || return 1
-	[ -d "$STATE/$id" ] || fail "no state dir while it runs" || return 1
+	[ -d "$C_ROOT/containers/$id" ] || fail "no record while it runs" || return 1
 	expect_eq "$(cat "$CG/c-tools/$id/memory.max")" 67108864 "memory.max on the host" || return 1
 	expect_eq "$(cat "$CG/c-tools/$id/pids.max")" 50 "pids.max on the host" || return 1
 	touch /tmp/h/go
@@ -227,8 +235,8 @@ t_oom() {
 	case $output in *"allocated 64 MiB"*) fail "the hog was not stopped: $output" || return 1 ;; esac
 	id=$(state_field hog id)
 	[ -n "$id" ] || fail "no state of hog" || return 1
-	grep -q '"exitCode":137' "$STATE/$id/state.json" && grep -q '"oomKilled":true' "$STATE/$id/state.json" ||
-		fail "state.json: $(cat "$STATE/$id/state.json")" || return 1
+	grep -q '"exitCode":137' "$C_ROOT/containers/$id/state.json" && grep -q '"oomKilled":true' "$C_ROOT/containers/$id/state.json" ||
+		fail "state.json: $(cat "$C_ROOT/containers/$id/state.json")" || return 1
 	cr rm hog >/dev/null
 	# the same program with room enough is fine
 	run cr --rm --memory 128M "$B" /c-test-init mem 64
@@ -269,7 +277,7 @@ t_cpus() {
 	id=$(state_field half id)
 	expect_eq "$(cat "$CG/c-tools/$id/cpu.max")" "50000 100000" "cpu.max on the host" || return 1
 	grep -qx "$(state_field half pid)" "$CG/c-tools/$id/cgroup.procs" || fail "not in the cgroup" || return 1
-	cr kill half KILL
+	oci kill half KILL
 	wait
 	return 0
 }
@@ -303,7 +311,7 @@ t_bad_cpuset() {
 	expect_status 125 || return 1
 	expect_error_line cpuset.cpus || return 1
 	[ -z "$(cgroups_in c-tools)" ] || fail "cgroups left: $(cgroups_in c-tools)" || return 1
-	[ -z "$(cr list -q)" ] || fail "containers left: $(cr list)"
+	[ -z "$(oci list -q)$(containers)" ] || fail "containers left: $(oci list) $(cr ps -a)"
 }
 
 t_cgroupns() {
@@ -319,7 +327,7 @@ t_cgroupns() {
 t_oci_no_cgroupns() {
 	oci_bundle /tmp/ob-ns "" '["sh","-c","cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max"]' nocgroupns pids=5 || return 1
 	! grep -qF '{"type":"cgroup"}' /tmp/ob-ns/config.json || fail "the cgroup namespace is still there" || return 1
-	run cr run --bundle /tmp/ob-ns ns1
+	run oci run --bundle /tmp/ob-ns ns1
 	expect_status 0 || return 1
 	expect_output "$(printf '0::/c-tools/ns1\n5')" || return 1
 	[ ! -e "$CG/c-tools/ns1" ] || fail "cgroup left"
@@ -327,10 +335,10 @@ t_oci_no_cgroupns() {
 
 t_oci_run() {
 	oci_bundle /tmp/ob-run /vmtest/run1 '["sh","-c","cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max; exit 5"]' nocgroupns pids=7 || return 1
-	run cr run --bundle /tmp/ob-run run1
+	run oci run --bundle /tmp/ob-run run1
 	expect_status 5 || return 1
 	expect_output "$(printf '0::/vmtest/run1\n7')" || return 1
-	run cr state run1
+	run oci state run1
 	expect_status 4 || return 1
 	[ ! -e "$CG/vmtest" ] || fail "cgroup left: $(find "$CG/vmtest")"
 }
@@ -338,7 +346,7 @@ t_oci_run() {
 t_oci_lifecycle() {
 	oci_bundle /tmp/ob1 /vmtest/oci1 '["sh","-c","echo started > /out/marker; exec sleep 100"]' || return 1
 	status=0
-	cr create --bundle /tmp/ob1 --pid-file /tmp/ob1/pid oci1 >/tmp/create.out 2>/tmp/create.err </dev/null || status=$?
+	oci create --bundle /tmp/ob1 --pid-file /tmp/ob1/pid oci1 >/tmp/create.out 2>/tmp/create.err </dev/null || status=$?
 	output=$(cat /tmp/create.out) stderr=$(cat /tmp/create.err)
 	expect_status 0 || return 1
 	pid=$(cat /tmp/ob1/pid)
@@ -349,55 +357,55 @@ t_oci_lifecycle() {
 	grep -qx "$pid" "$CG/vmtest/oci1/cgroup.procs" || fail "not in cgroup.procs" || return 1
 	sleep 0.3
 	[ ! -e /tmp/ob1/out/marker ] || fail "ran before start" || return 1
-	run cr start oci1
+	run oci start oci1
 	expect_status 0 || return 1
 	wait_until 10 test -e /tmp/ob1/out/marker || return 1
 	expect_eq "$(state_field oci1 status)" running "status" || return 1
-	run cr kill oci1 KILL
+	run oci kill oci1 KILL
 	expect_status 0 || return 1
 	wait_until 10 is_status oci1 stopped || return 1
 	wait_until 10 proc_gone "$pid" || return 1
-	run cr delete oci1
+	run oci delete oci1
 	expect_status 0 || return 1
-	run cr state oci1
+	run oci state oci1
 	expect_status 4 || return 1
 	gone_but_parent /vmtest/oci1
 }
 
 t_oci_kill_all() {
 	oci_bundle /tmp/ob2 /vmtest/oci2 '["sh","-c","sleep 100 & sleep 100 & wait; echo children-gone > /out/m; exec sleep 100"]' || return 1
-	cr create --bundle /tmp/ob2 oci2 >/dev/null 2>/tmp/create.err </dev/null || fail "create: $(cat /tmp/create.err)" || return 1
-	run cr start oci2
+	oci create --bundle /tmp/ob2 oci2 >/dev/null 2>/tmp/create.err </dev/null || fail "create: $(cat /tmp/create.err)" || return 1
+	run oci start oci2
 	expect_status 0 || return 1
 	pid=$(state_field oci2 pid)
 	wait_until 10 eval '[ "$(wc -l <"$CG/vmtest/oci2/cgroup.procs")" = 3 ]' || return 1
 	# TERM to every process of the cgroup: the sleeps end; pid 1 (no handler) stays
-	run cr kill --all oci2 TERM
+	run oci kill --all oci2 TERM
 	expect_status 0 || return 1
 	wait_until 10 test -e /tmp/ob2/out/m || return 1
 	expect_eq "$(state_field oci2 status)" running "status after kill --all TERM" || return 1
 	# KILL to all of them (cgroup.kill)
-	run cr kill --all oci2 KILL
+	run oci kill --all oci2 KILL
 	expect_status 0 || return 1
 	wait_until 10 is_status oci2 stopped || return 1
 	wait_until 10 proc_gone "$pid" || return 1
 	expect_eq "$(cat "$CG/vmtest/oci2/cgroup.procs" 2>&1)" "" "processes left" || return 1
-	run cr delete oci2
+	run oci delete oci2
 	expect_status 0 || return 1
 	gone_but_parent /vmtest/oci2
 }
 
 t_oci_delete_force() {
 	oci_bundle /tmp/ob3 /vmtest/oci3 '["sleep","100"]' || return 1
-	cr create --bundle /tmp/ob3 oci3 >/dev/null 2>/tmp/create.err </dev/null || fail "create: $(cat /tmp/create.err)" || return 1
-	run cr start oci3
+	oci create --bundle /tmp/ob3 oci3 >/dev/null 2>/tmp/create.err </dev/null || fail "create: $(cat /tmp/create.err)" || return 1
+	run oci start oci3
 	expect_status 0 || return 1
 	wait_until 10 is_status oci3 running || return 1
 	pid=$(state_field oci3 pid)
-	run cr delete oci3
+	run oci delete oci3
 	[ "$status" -ne 0 ] || fail "delete of a running container succeeded" || return 1
 	expect_error_line oci3 --force || return 1
-	run cr delete --force oci3
+	run oci delete --force oci3
 	expect_status 0 || return 1
 	wait_until 10 proc_gone "$pid" || return 1
 	gone_but_parent /vmtest/oci3
@@ -426,10 +434,10 @@ t_exec() {
 	expect_status 0 || return 1
 	id=$output
 	wait_until 10 is_status ex running || return 1
-	run c-attach --root "$STATE" --exec ex sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/pids.max'
+	run c-attach --exec ex sh -c 'cat /proc/self/cgroup /sys/fs/cgroup/pids.max'
 	expect_status 0 || return 1
 	expect_output "$(printf '0::/\n20')" || return 1
-	c-attach --root "$STATE" --exec ex sleep 100 >/dev/null 2>&1 &
+	c-attach --exec ex sleep 100 >/dev/null 2>&1 &
 	wait_until 10 eval '[ "$(wc -l <"$CG/c-tools/$id/cgroup.procs")" = 2 ]' || return 1
 	run cr rm -f ex
 	expect_status 0 || return 1
@@ -453,7 +461,7 @@ t_parallel() {
 		fi
 	done
 	expect_eq "$fails" 0 "containers that failed" || return 1
-	expect_eq "$(cr list -q)" "" "containers left" || return 1
+	expect_eq "$(containers)" "" "containers left" || return 1
 	[ -z "$(cgroups_in c-tools)" ] || fail "cgroups left: $(cgroups_in c-tools)"
 }
 
@@ -468,7 +476,7 @@ t_from_child_cgroup() {
 	expect_status 0 || return 1
 	expect_output 9 || return 1
 	oci_bundle /tmp/ob-rel vmrel/x '["true"]' pids=5 || return 1
-	run cr run --bundle /tmp/ob-rel rel1
+	run oci run --bundle /tmp/ob-rel rel1
 	[ "$status" -ne 0 ] || fail "status 0" || return 1
 	expect_error_line vmrel/x /sys/fs/cgroup/vmrunner/cgroup.subtree_control busy || return 1
 	[ ! -e "$CG/vmrunner/vmrel" ] || fail "cgroup left: $(find "$CG/vmrunner/vmrel")" || return 1
@@ -581,13 +589,13 @@ t_dev_privileged() {
 t_dev_oci_order() {
 	oci_bundle /tmp/ob-dev1 "" '["sh","-c","rm -f /tmp/l; mknod /tmp/l b 7 0; head -c 27 /tmp/l; echo; echo x > /tmp/l"]' \
 		'devices=[{"allow":false,"access":"rwm"},{"allow":true,"type":"b","major":7,"minor":0,"access":"rwm"},{"allow":false,"type":"b","major":7,"minor":0,"access":"w"}]' || return 1
-	run cr run --bundle /tmp/ob-dev1 dev1
+	run oci run --bundle /tmp/ob-dev1 dev1
 	[ "$status" -ne 0 ] || fail "wrote: deny w came last" || return 1
 	expect_output "$SECRET" || return 1
 	refused /tmp/l || return 1
 	oci_bundle /tmp/ob-dev2 "" '["sh","-c","rm -f /tmp/l; mknod /tmp/l b 7 0 && head -c 27 /tmp/l && cat /tmp/l > /tmp/l && echo rw"]' \
 		'devices=[{"allow":false,"access":"rwm"},{"allow":false,"type":"b","major":7,"minor":0,"access":"w"},{"allow":true,"type":"b","major":7,"minor":0,"access":"rwm"}]' || return 1
-	run cr run --bundle /tmp/ob-dev2 dev2
+	run oci run --bundle /tmp/ob-dev2 dev2
 	expect_status 0 || return 1
 	expect_output "${SECRET}rw"
 }
@@ -596,10 +604,10 @@ t_dev_exec() {
 	run cr -d --name dx --device /dev/loop0:/dev/given:r "$B" sleep 100
 	expect_status 0 || return 1
 	wait_until 10 is_status dx running || return 1
-	run c-attach --root "$STATE" --exec dx sh -c "head -c ${#SECRET} /dev/given && echo && rm -f /tmp/m && mknod /tmp/m c 1 1 && head -c 1 /tmp/m"
+	run c-attach --exec dx sh -c "head -c ${#SECRET} /dev/given && echo && rm -f /tmp/m && mknod /tmp/m c 1 1 && head -c 1 /tmp/m"
 	expect_output "$SECRET" || return 1
 	refused /tmp/m || return 1
-	run cr exec dx sh -c 'echo x > /dev/given'
+	run oci exec dx sh -c 'echo x > /dev/given'
 	refused /dev/given || return 1
 	run cr rm -f dx
 	expect_status 0
@@ -622,7 +630,7 @@ t_dev_no_bpf() {
 
 # (parents such as /c-tools may stay: they are shared)
 t_nothing_left() {
-	[ -z "$(cr list -q)" ] || fail "containers left: $(cr list)" || return 1
+	[ -z "$(oci list -q)$(containers)" ] || fail "containers left: $(oci list) $(cr ps -a)" || return 1
 	left=$(find "$CG" -mindepth 2 -type d)
 	[ -z "$left" ] || fail "cgroups left: $left"
 }
@@ -652,8 +660,11 @@ check() { # FUNCTION NAME
 	fi
 	echo "# ($1: $took s)"
 	# what the check left
-	for id in $(cr list -q 2>/dev/null); do
-		cr delete --force "$id" >/dev/null 2>&1
+	for id in $(oci list -q 2>/dev/null); do
+		oci delete --force "$id" >/dev/null 2>&1
+	done
+	for id in $(containers 2>/dev/null); do
+		cr rm -f "$id" >/dev/null 2>&1
 	done
 	rmdir "$CG/vmrunner" 2>/dev/null
 }
