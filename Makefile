@@ -52,16 +52,20 @@ ASAN_LIBS := -larchive -lseccomp -ljansson -lbearssl -lisal -lzstd -lz
 
 # --- sources ------------------------------------------------------------------
 LIB_SRCS := $(wildcard $(patsubst %,lib/%/*.c,$(FLOORS)))
-# One static binary, bin/c-tools, holds every program (cmd/NAME.c, or
+# One static binary, bin/c-tools, holds the programs (cmd/NAME.c, or
 # cmd/NAME/*.c for one with several fronts); bin/NAME is a link to it.
-PROGRAMS := $(patsubst cmd/%.c,%,$(filter-out cmd/c-tools.c,$(wildcard cmd/*.c))) \
+# Those in ALONE are binaries of their own: c-run, whose start-up time and
+# memory are what users measure us by, and which the shared binary made
+# slower (README, Size).
+ALONE := c-run
+PROGRAMS := $(patsubst cmd/%.c,%,$(filter-out cmd/c-tools.c cmd/alone.c,$(wildcard cmd/*.c))) \
 	$(patsubst cmd/%/,%,$(sort $(dir $(wildcard cmd/*/*.c))))
+SHARED := $(filter-out $(ALONE),$(PROGRAMS))
 PROGS := $(addprefix bin/,$(PROGRAMS))
-CMD_OBJS := $(patsubst %.c,$(MUSL)/%.o,$(wildcard cmd/*.c cmd/*/*.c))
-UNIT_SRCS := $(wildcard tests/unit/test-*.c)
-UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
-TEST_INIT := $(MUSL)/tests/c-test-init
-BENCH_PROGS := $(patsubst bench/%.c,$(MUSL)/bench/%,$(wildcard bench/*.c))
+LINKS := $(addprefix bin/,$(SHARED))
+# a program's objects: cmd/NAME.c, or cmd/NAME/*.c
+prog_objs = $(patsubst %.c,$(MUSL)/%.o,$(wildcard cmd/$(1).c cmd/$(1)/*.c))
+CMD_OBJS := $(MUSL)/cmd/c-tools.o $(foreach p,$(SHARED),$(call prog_objs,$(p)))
 
 MUSL_LIB := $(MUSL)/libctools.a
 ASAN_LIB := $(ASAN)/libctools.a
@@ -109,8 +113,22 @@ bin/c-tools: $(CMD_OBJS) $(MUSL_LIB)
 	$(Q)$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(CMD_OBJS) $(MUSL_LIB) \
 		-Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
 
-$(PROGS): bin/c-tools FORCE
+$(LINKS): bin/c-tools FORCE
 	$(Q)[ "$$(readlink $@ 2>/dev/null)" = c-tools ] || ln -sfn c-tools $@
+
+# cmd/alone.c's main calls the program's, named by ALONE_MAIN
+$(MUSL)/cmd/alone-%.o: cmd/alone.c $(DEPS_MK)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -Icmd -DALONE_MAIN=$(subst -,_,$*)_main -c -o $@ $<
+
+.SECONDEXPANSION:
+$(addprefix bin/,$(ALONE)): bin/%: $(MUSL)/cmd/alone-%.o $$(call prog_objs,%) $(MUSL_LIB)
+	@mkdir -p bin
+	@echo "  LD      $@"
+	$(Q)rm -f $@
+	$(Q)$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(filter %.o,$^) $(MUSL_LIB) \
+		-Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
 
 $(MUSL)/tests/%: tests/unit/%.c $(MUSL_LIB)
 	@mkdir -p $(@D)
@@ -157,8 +175,8 @@ bench: all $(BENCH_PROGS)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 755 bin/c-tools $(DESTDIR)$(PREFIX)/bin/
-	for p in $(PROGRAMS); do ln -sfn c-tools $(DESTDIR)$(PREFIX)/bin/$$p || exit 1; done
+	install -m 755 bin/c-tools $(addprefix bin/,$(ALONE)) $(DESTDIR)$(PREFIX)/bin/
+	for p in $(SHARED); do ln -sfn c-tools $(DESTDIR)$(PREFIX)/bin/$$p || exit 1; done
 	$(if $(wildcard man/*.1),install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
 

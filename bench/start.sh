@@ -93,6 +93,19 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$work/state"/{c-run,c-run-image,runc,crun} "$work/src" "$work/cold"
 
+# c-run and the baseline run from copies made the same way in the tmpfs: how
+# a binary's file was written (a linker's writes, a copy) changes how many
+# of its pages a run maps, by more than 100 kB of peak RSS here.  Each is a
+# link named c-run to its binary, as make installs it.
+copy_c_run() { # BINARY DIR: prints DIR/c-run
+	mkdir -p "$2"
+	cp "$(readlink -f "$1")" "$2/c-tools"
+	ln -s c-tools "$2/c-run"
+	echo "$2/c-run"
+}
+c_run=$(copy_c_run "$c_run" "$work/bin")
+[ -z "$BASELINE" ] || BASELINE=$(copy_c_run "$BASELINE" "$work/baseline")
+
 # --- the image, the bundle, the configs ----------------------------------------------
 
 # A tiny static program that only exits 0 (x86-64 only), to tell c-run's own
@@ -250,7 +263,7 @@ printf 'Every tool runs inside the wrapper crun needs here (nsenter into a mount
 printf 'that hides /sys/fs/cgroup/unified); the wrapper alone: %s median.  net = median - that;\n' \
 	"$(ms "$w" | tr -s ' ')"
 printf 'ratios are of net times.\nseccomp: %s.\n' "$seccomp_note"
-[ -z "$BASELINE" ] || printf 'c-run, START_BENCH_BASELINE: %s\n' "$BASELINE"
+[ -z "$BASELINE" ] || printf 'c-run, START_BENCH_BASELINE: %s\n' "$START_BENCH_BASELINE"
 printf '  %-34s %10s %10s %12s %8s %8s\n' tool median net "IQR (ms)" "/crun" "/floor"
 row() { # LABEL TOOL NET
 	awk -v l="$1" -v m="${med[$2]}" -v n="$3" -v q="${iqr[$2]}" -v c="$crun_net" -v f="$floor_net" \
@@ -345,13 +358,15 @@ if [ -n "$exit0" ]; then
 		"$(rss "$work/src/exit0")"
 	printf '  %-40s %6d kB\n' "c-run --rm $image /bin/exit0" \
 		"$(rss "$c_run" --rm "$image" /bin/exit0)"
+	[ -z "$BASELINE" ] || printf '  %-40s %6d kB\n' "START_BENCH_BASELINE, the same exit(0)" \
+		"$(rss "$BASELINE" --root "$work/state/c-run" run --bundle "$bundle_exit0")"
 fi
 
 # --- what was left behind ----------------------------------------------------------------
 
 left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "*bench-start-$$-*" 2>/dev/null | wc -l)
 states=$(find "$work/state" -mindepth 2 -maxdepth 2 -type d | wc -l)
-ctrs=$(find "$C_ROOT/containers" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+ctrs=$(find "$C_ROOT/containers" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
 if [ "$left" -gt 0 ] || [ "$states" -gt 0 ] || [ "$ctrs" -gt 0 ]; then
 	printf 'Left behind: %d cgroup dirs, %d container states, %d c-run container dirs\n' \
 		"$left" "$states" "$ctrs"

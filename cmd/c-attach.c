@@ -79,26 +79,15 @@ static int run_exec(const struct c_state *s, const struct c_exec_opts *eo, bool 
 	_cleanup_json_ json_t *config = NULL;
 	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	struct c_spawn_opts so = { .stdio = { interactive ? -1 : devnull, -1, -1 } };
-	struct c_supervise_opts sup = { .pty = -1, .stdin_open = interactive, .grace = 10,
-					.stop_signal = SIGTERM };
-	bool timed_out;
-	int wstatus = 0, rc;
-	sigset_t set;
+	int pty = -1;
 	pid_t pid;
 
 	if (devnull < 0)
 		return c_err_sys(err, "open", "/dev/null");
 	config = c_exec_config(s->dir, s->pid, eo, err);
-	if (!config)
+	if (!config || c_exec_start(s, config, &so, &pid, &pty, err) < 0)
 		return -1;
-	c_supervise_signals(&set);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	rc = c_exec_start(s, config, &so, &pid, &sup.pty, err);
-	if (rc == 0)
-		rc = c_supervise(pid, &sup, &wstatus, &timed_out, err);
-	if (sup.pty >= 0)
-		close(sup.pty);
-	return rc < 0 ? -1 : c_container_exit_code(wstatus);
+	return c_exec_wait(pid, pty, interactive, err);
 }
 
 int c_attach_main(int argc, char **argv)

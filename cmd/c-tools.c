@@ -1,7 +1,8 @@
-/* c-tools — every program of the toolkit in one static binary, as busybox
+/* c-tools — the programs of the toolkit in one static binary, as busybox
  * does it: the code and the libraries they share are in it once, and each
- * program is a link to it (bin/c-run -> c-tools), run by the name it was
- * called by.  `c-tools PROGRAM [ARGS]` runs one by its name too.
+ * program is a link to it (bin/c-pull -> c-tools), run by the name it was
+ * called by.  `c-tools PROGRAM [ARGS]` runs one by its name too.  c-run is
+ * a binary of its own (cmd/alone.c; README, Size).
  *
  * Exit status: the program's; 2 for a name that is no program of c-tools. */
 #include <stdio.h>
@@ -13,8 +14,10 @@ static const struct {
 	const char *name;
 	int (*main)(int argc, char **argv);
 } programs[] = {
-	{ "c-attach", c_attach_main }, { "c-image", c_image_main }, { "c-pull", c_pull_main },
-	{ "c-run", c_run_main },       { "c-unpack", c_unpack_main },
+	{ "c-attach", c_attach_main },
+	{ "c-image", c_image_main },
+	{ "c-pull", c_pull_main },
+	{ "c-unpack", c_unpack_main },
 };
 
 static int (*find(const char *name))(int, char **)

@@ -1,6 +1,7 @@
 /* programs.h — the programs of c-tools, each one's main.  They are linked
  * into one static binary, bin/c-tools, which runs the one it is called as
- * (bin/c-run is a link to it): see cmd/c-tools.c. */
+ * (bin/c-pull is a link to it: cmd/c-tools.c), but for those linked alone
+ * (cmd/alone.c). */
 #ifndef C_PROGRAMS_H
 #define C_PROGRAMS_H
 

@@ -33,7 +33,7 @@ attach_in_tmux() {
 	in_tmux "'$BIN_DIR/c-attach' $*"
 }
 
-@test "a terminal: type a command and see its output; resize; detach with ctrl-p ctrl-q; re-attach; the exit status" {
+@test "a terminal session: output, resizing, detaching and re-attaching reach the same container, to its exit status" {
 	detach -it --name term bb sh
 	attach_in_tmux term
 	sleep 0.3

@@ -25,7 +25,7 @@ has_log_line() { # ID TEXT
 
 # ---- -d, ps, logs, wait --------------------------------------------------------------
 
-@test "-d prints the id and returns while the container runs; ps shows it; wait gives its status" {
+@test "-d returns the id while the container runs, and ps and wait follow it to its status" {
 	local t0
 	t0=$(date +%s)
 	detach --name web bb sh -c 'echo started; sleep 2; exit 7'

@@ -207,7 +207,7 @@ hook_status() { # DIR KIND
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' "$1/out/$2.json"
 }
 
-@test "hooks: create runs prestart, createRuntime, createContainer; start startContainer then poststart; delete poststop" {
+@test "hooks run at the points the runtime spec gives them, from create to delete" {
 	hooks_bundle "$TEST_TMP/hb"
 	ccreate --bundle "$TEST_TMP/hb" "hk1-$SFX"
 	expect_status 0

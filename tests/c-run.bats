@@ -694,7 +694,7 @@ one_container() {
 
 # ---- the OCI runtime front ----------------------------------------------------
 
-@test "OCI: create makes a created container with --pid-file's pid; start runs it; then stopped" {
+@test "OCI: a container goes from created (with --pid-file's pid) to running to stopped" {
 	oci_bundle "$TEST_TMP/ob" sh -c 'echo started > /out/marker; exit 5'
 	ccreate --bundle "$TEST_TMP/ob" --pid-file "$TEST_TMP/pid" "oci1-$SFX"
 	expect_status 0

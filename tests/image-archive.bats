@@ -438,7 +438,7 @@ print([hashlib.sha256(t.extractfile(n).read()).hexdigest() for n in __import__("
 	expect_output ok
 }
 
-@test "load prints each image loaded; -q the names alone; an image without a name by its digest" {
+@test "load names each image it loaded (-q: the names alone, an unnamed one by its digest)" {
 	ci save -o "$TEST_TMP/d.tar" "$BUSYBOX_DIGEST" multilayer
 	export C_ROOT=$TEST_TMP/other
 	run -0 --separate-stderr ci load -i "$TEST_TMP/d.tar"

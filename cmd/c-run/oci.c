@@ -338,13 +338,10 @@ int oci_exec(int argc, char **argv, c_err **err)
 	const char *process_file = NULL, *pid_file = NULL, *console = NULL;
 	struct c_exec_opts eo = { 0 };
 	struct c_spawn_opts so = { .stdio = { -1, -1, -1 } };
-	struct c_supervise_opts sup = { .pty = -1, .stdin_open = true, .grace = 10,
-					.stop_signal = SIGTERM };
 	_cleanup_json_ json_t *process = NULL, *config = NULL;
-	bool detach = false, timed_out;
-	int c, rc = -1, wstatus = 0;
+	bool detach = false;
+	int c, rc = -1, pty = -1;
 	struct c_state s = { 0 };
-	sigset_t set;
 	pid_t pid;
 
 	optind = 1;
@@ -394,29 +391,27 @@ int oci_exec(int argc, char **argv, c_err **err)
 	} else if (console) {
 		c_die_usage("exec: --console-socket goes with a terminal (--tty)");
 	}
-	c_supervise_signals(&set);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (c_exec_start(&s, config, &so, &pid, &sup.pty, err) < 0)
+	if (c_exec_start(&s, config, &so, &pid, &pty, err) < 0)
 		goto out;
 	if ((pid_file && write_pid_file(pid_file, pid, err) < 0) ||
-	    (console && c_tty_send_console(console, sup.pty, err) < 0)) {
+	    (console && c_tty_send_console(console, pty, err) < 0)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto out;
 	}
 	if (console) {
-		close(sup.pty);
-		sup.pty = -1;
+		close(pty);
+		pty = -1;
 	}
 	if (detach) {
 		rc = 0;
 		goto out;
 	}
-	if (c_supervise(pid, &sup, &wstatus, &timed_out, err) == 0)
-		rc = c_container_exit_code(wstatus);
+	rc = c_exec_wait(pid, pty, true, err);
+	pty = -1;
 out:
-	if (sup.pty >= 0)
-		close(sup.pty);
+	if (pty >= 0)
+		close(pty);
 	c_state_clear(&s);
 	c_strv_free(&eo.env);
 	c_strv_free(&eo.groups);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "passwd.h"
 #include "spec.h"
 #include "store.h"
+#include "supervise.h"
 
 #define CONFIG_MAX (4 << 20)
 
@@ -210,11 +212,26 @@ int c_exec_start(const struct c_state *s, json_t *config, const struct c_spawn_o
 {
 	_cleanup_free_ char *cache = c_store_cache_dir();
 	struct c_container *c = c_container_prepare_exec(config, s->id, cache, err);
+	sigset_t set;
 	int rc;
 
 	if (!c)
 		return -1;
+	c_supervise_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	rc = c_container_exec(c, s->pid, s->cgroup, so, pid, pty, err);
 	c_container_free(c);
 	return rc;
+}
+
+int c_exec_wait(pid_t pid, int pty, bool stdin_open, c_err **err)
+{
+	struct c_supervise_opts sup = { .pty = pty, .stdin_open = stdin_open, .grace = 10,
+					.stop_signal = SIGTERM };
+	bool timed_out;
+	int wstatus = 0, rc = c_supervise(pid, &sup, &wstatus, &timed_out, err);
+
+	if (pty >= 0)
+		close(pty);
+	return rc < 0 ? -1 : c_container_exit_code(wstatus);
 }

@@ -41,9 +41,15 @@ json_t *c_exec_config(const char *state_dir, pid_t pid, const struct c_exec_opts
 
 /* Start the process of config (from c_exec_config) in the running
  * container s, its stdio as so says: *pid is a child of the caller, *pty
- * the terminal's master when the process has one, else -1.  Block
- * c_supervise_signals() first to forward them. */
+ * the terminal's master when the process has one, else -1.  The signals
+ * c_supervise() forwards are blocked first, so that none is lost before
+ * c_exec_wait(). */
 int c_exec_start(const struct c_state *s, json_t *config, const struct c_spawn_opts *so,
 		 pid_t *pid, int *pty, c_err **err);
+
+/* Stay with the process to its end as c-run's foreground does (signals
+ * forwarded; the terminal pty, -1 for none, relayed, with stdin when
+ * stdin_open, and closed); its exit status as a shell gives it, or -1. */
+int c_exec_wait(pid_t pid, int pty, bool stdin_open, c_err **err);
 
 #endif
