@@ -107,11 +107,14 @@ $(MUSL)/cmd/%.o: cmd/%.c $(DEPS_MK)
 	@echo "  CC      $@"
 	$(Q)$(MUSL_CC) $(MUSL_CFLAGS) -Icmd -isystem $(KHEADERS) $(DEPS_CFLAGS) -c -o $@ $<
 
+# a binary of the objects $(1), the library and the dependencies
+link_objs = $(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(1) $(MUSL_LIB) \
+	-Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
+
 bin/c-tools: $(CMD_OBJS) $(MUSL_LIB)
 	@mkdir -p bin
 	@echo "  LD      $@"
-	$(Q)$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(CMD_OBJS) $(MUSL_LIB) \
-		-Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
+	$(Q)$(call link_objs,$(CMD_OBJS))
 
 $(LINKS): bin/c-tools FORCE
 	$(Q)[ "$$(readlink $@ 2>/dev/null)" = c-tools ] || ln -sfn c-tools $@
@@ -127,8 +130,7 @@ $(addprefix bin/,$(ALONE)): bin/%: $(MUSL)/cmd/alone-%.o $$(call prog_objs,%) $(
 	@mkdir -p bin
 	@echo "  LD      $@"
 	$(Q)rm -f $@
-	$(Q)$(MUSL_CC) $(MUSL_LDFLAGS) -o $@ $(filter %.o,$^) $(MUSL_LIB) \
-		-Wl,--start-group $(DEPS_LIBS) -Wl,--end-group
+	$(Q)$(call link_objs,$(filter %.o,$^))
 
 $(MUSL)/tests/%: tests/unit/%.c $(MUSL_LIB)
 	@mkdir -p $(@D)
