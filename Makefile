@@ -66,6 +66,10 @@ LINKS := $(addprefix bin/,$(SHARED))
 # a program's objects: cmd/NAME.c, or cmd/NAME/*.c
 prog_objs = $(patsubst %.c,$(MUSL)/%.o,$(wildcard cmd/$(1).c cmd/$(1)/*.c))
 CMD_OBJS := $(MUSL)/cmd/c-tools.o $(foreach p,$(SHARED),$(call prog_objs,$(p)))
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
+TEST_INIT := $(MUSL)/tests/c-test-init
+BENCH_PROGS := $(patsubst bench/%.c,$(MUSL)/bench/%,$(wildcard bench/*.c))
 
 MUSL_LIB := $(MUSL)/libctools.a
 ASAN_LIB := $(ASAN)/libctools.a

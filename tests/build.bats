@@ -58,6 +58,16 @@ load helpers/common
 	expect_output "c-tools: c-nothing: not a program of c-tools (c-tools --list)"
 }
 
+@test "make check builds every unit test program of tests/unit and the test init" {
+	local src name
+	require_test_init
+	for src in "$REPO_ROOT"/tests/unit/test-*.c; do
+		name=$(basename "$src" .c)
+		[ -x "$BUILD_DIR/tests/$name" ] || { echo "not built: $name"; return 1; }
+		[ -x "$BUILD_DIR/../asan/tests/$name" ] || { echo "not built (asan): $name"; return 1; }
+	done
+}
+
 @test "the whole toolkit in bin/ is at most 3 MB" {
 	local bytes
 	bytes=$(find "$BIN_DIR" -type f -printf '%s\n' | awk '{ n += $1 } END { print n }')
