@@ -109,7 +109,7 @@ static const struct {
 
 int load_either(const char *what, struct c_state *s, const char **root, c_err **err)
 {
-	const char *docker = state_root ? state_root : docker_root(NULL);
+	const char *docker;
 	c_err *e = NULL;
 
 	if (c_state_load(oci_root, what, s, &e) == 0) {
@@ -122,6 +122,7 @@ int load_either(const char *what, struct c_state *s, const char **root, c_err **
 		return -1;
 	}
 	c_err_free(&e);
+	docker = state_root ? state_root : docker_root(NULL);
 	if (c_state_load(docker, what, s, err) < 0)
 		return -1;
 	if (root)

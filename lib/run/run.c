@@ -15,13 +15,13 @@
 
 #include "attach.h"
 #include "cleanup.h"
-#include "proc.h"
-#include "rand.h"
 #include "file.h"
 #include "hooks.h"
 #include "json.h"
 #include "logfile.h"
 #include "monitor.h"
+#include "proc.h"
+#include "rand.h"
 #include "spec.h"
 #include "store.h"
 #include "timefmt.h"
@@ -54,8 +54,6 @@ char *c_run_data_dir(const char *id)
 	return root && asprintf(&dir, "%s/containers/%s", root, id) >= 0 ? dir : NULL;
 }
 
-/* The overlay's upper and work dirs, beside whatever else c-run keeps for
- * the container on disk. */
 /* $C_ROOT/containers/ID, and whatever of the path is missing. */
 int c_run_make_data_dir(const char *data, c_err **err)
 {
@@ -98,7 +96,8 @@ int c_run_remove(const char *root, struct c_state *s, c_err **err)
 		c_err_free(&e);
 		c_cgroup_free(cg);
 	}
-	if (data)
+	/* the docker-like front's record is its data dir: c_state_remove's */
+	if (data && strcmp(data, s->dir))
 		c_remove_tree(data);
 	return c_state_remove(root, s, err);
 }

@@ -422,23 +422,23 @@ static json_t *device_rules(json_t *spec)
 }
 
 /* The host's node st as ctr in the container (linux.devices), and a rule
- * letting it be used with perms (linux.resources.devices). */
-static int add_device(json_t *spec, const char *ctr, const struct stat *st, const char *perms,
+ * letting it be used with access (linux.resources.devices). */
+static int add_device(json_t *spec, const char *ctr, const struct stat *st, unsigned access,
 		      c_err **err)
 {
 	json_t *devs = array_at(object_at(spec, "linux"), "devices"), *rules = device_rules(spec);
-	const char *type = S_ISBLK(st->st_mode) ? "b" : "c";
-	json_int_t major = major(st->st_rdev), minor = minor(st->st_rdev);
+	struct c_dev_rule rule = { true, S_ISBLK(st->st_mode) ? C_DEV_BLOCK : C_DEV_CHAR,
+				   major(st->st_rdev), minor(st->st_rdev), access };
 
 	if (!devs || !rules ||
 	    json_array_append_new(devs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", ctr,
-						  "type", type, "major", major, "minor", minor,
-						  "fileMode", (json_int_t)(st->st_mode & 07777),
-						  "uid", (json_int_t)st->st_uid, "gid",
+						  "type", rule.type == C_DEV_BLOCK ? "b" : "c",
+						  "major", (json_int_t)rule.major, "minor",
+						  (json_int_t)rule.minor, "fileMode",
+						  (json_int_t)(st->st_mode & 07777), "uid",
+						  (json_int_t)st->st_uid, "gid",
 						  (json_int_t)st->st_gid)) < 0 ||
-	    json_array_append_new(rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
-						   type, "major", major, "minor", minor, "access",
-						   perms)) < 0)
+	    json_array_append_new(rules, c_dev_rule_to_json(&rule)) < 0)
 		return oom(err);
 	return 0;
 }
@@ -446,7 +446,7 @@ static int add_device(json_t *spec, const char *ctr, const struct stat *st, cons
 /* Every device node below the host's directory host, as the same names
  * below ctr, but those docker and runc leave out: the console, and the
  * ptys, shared memory and message queues a container has its own of. */
-static int add_device_tree(json_t *spec, const char *host, const char *ctr, const char *perms,
+static int add_device_tree(json_t *spec, const char *host, const char *ctr, unsigned access,
 			   int depth, c_err **err)
 {
 	static const char *const skipped[] = { "pts", "shm", "fd", "mqueue", ".lxc",
@@ -475,17 +475,12 @@ static int add_device_tree(json_t *spec, const char *host, const char *ctr, cons
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-			rc = add_device(spec, c, &st, perms, err);
+			rc = add_device(spec, c, &st, access, err);
 		else if (S_ISDIR(st.st_mode) && depth > 0)
-			rc = add_device_tree(spec, h, c, perms, depth - 1, err);
+			rc = add_device_tree(spec, h, c, access, depth - 1, err);
 	}
 	closedir(d);
 	return rc;
-}
-
-static bool is_perms(const char *s)
-{
-	return *s && strlen(s) <= 3 && strspn(s, "rwm") == strlen(s);
 }
 
 /* --device HOST[:CONTAINER][:PERMS], as docker reads it: a node, or a
@@ -495,6 +490,7 @@ static int add_device_option(json_t *spec, const char *arg, c_err **err)
 	_cleanup_free_ char *copy = strdup(arg);
 	char *parts[3] = { copy, NULL, NULL }, *colon;
 	const char *host, *ctr, *perms = "rwm";
+	unsigned access;
 	struct stat st;
 	size_t n = 1;
 
@@ -505,13 +501,13 @@ static int add_device_option(json_t *spec, const char *arg, c_err **err)
 		parts[n++] = colon + 1;
 	}
 	host = ctr = parts[0];
-	if (n == 2 && is_perms(parts[1]))
+	if (n == 2 && c_dev_access_parse(parts[1], &access))
 		perms = parts[1];
 	else if (n >= 2)
 		ctr = parts[1];
 	if (n == 3)
 		perms = parts[2];
-	if (strchr(perms, ':') || !is_perms(perms))
+	if (!c_dev_access_parse(perms, &access))
 		return c_err_new(err, C_EXIT_USAGE, 0,
 				 "--device \"%s\": permissions \"%s\": expected letters of rwm", arg,
 				 perms);
@@ -522,10 +518,10 @@ static int add_device_option(json_t *spec, const char *arg, c_err **err)
 	if (stat(host, &st) < 0)
 		return c_err_sys(err, "--device", host);
 	if (S_ISDIR(st.st_mode))
-		return add_device_tree(spec, host, ctr, perms, DEVICE_TREE_DEPTH, err);
+		return add_device_tree(spec, host, ctr, access, DEVICE_TREE_DEPTH, err);
 	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
 		return c_err_new(err, C_EXIT_USAGE, 0, "--device %s: not a device node", host);
-	return add_device(spec, ctr, &st, perms, err);
+	return add_device(spec, ctr, &st, access, err);
 }
 
 static int set_devices(json_t *spec, const struct c_runopts *o, c_err **err)
@@ -539,7 +535,7 @@ static int set_devices(json_t *spec, const struct c_runopts *o, c_err **err)
 		if (json_array_append_new(rules, json_pack("{s:b, s:s}", "allow", 1, "access",
 							   "rwm")) < 0)
 			return oom(err);
-		if (add_device_tree(spec, "/dev", "/dev", "rwm", DEVICE_TREE_DEPTH, err) < 0)
+		if (add_device_tree(spec, "/dev", "/dev", C_DEV_RWM, DEVICE_TREE_DEPTH, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < o->devices.n; i++)

@@ -228,8 +228,8 @@ static int netns_start(struct c_container *c, c_err **err)
 			sched_setaffinity(0, sizeof others, &others);
 		if (unshare(CLONE_NEWNET) < 0)
 			c_err_sys(&e, "unshare", "network namespace");
-		else if (c->loopback_up && c_netif_up("lo", &e) == 0)
-			c_err_free(&e);
+		else if (c->loopback_up)
+			c_netif_up("lo", &e);
 		if (!e && (fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
 			c_err_sys(&e, "open", "/proc/self/ns/net");
 		if (e) {

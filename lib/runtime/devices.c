@@ -126,6 +126,18 @@ bad:
 			 what, text);
 }
 
+bool c_dev_access_parse(const char *letters, unsigned *access)
+{
+	size_t n = strlen(letters);
+
+	if (!n || n > 3 || strspn(letters, "rwm") != n)
+		return false;
+	*access = (strchr(letters, 'r') ? C_DEV_READ : 0) |
+		  (strchr(letters, 'w') ? C_DEV_WRITE : 0) |
+		  (strchr(letters, 'm') ? C_DEV_MKNOD : 0);
+	return true;
+}
+
 /* A major or minor number: absent, null or -1 is "*". */
 static int json_number(json_t *rule, const char *where, const char *key, uint32_t *out,
 		       c_err **err)
@@ -158,12 +170,10 @@ int c_dev_rule_from_json(json_t *rule, const char *where, struct c_dev_rule *out
 	if (strlen(type) != 1 || !strchr("abc", type[0]))
 		return c_err_new(err, C_EXIT_DATA, 0, "field %s.type: \"%s\": expected a, b or c",
 				 where, type);
-	if (!*access || strspn(access, "rwm") != strlen(access) || strlen(access) > 3)
+	if (!c_dev_access_parse(access, &out->access))
 		return c_err_new(err, C_EXIT_DATA, 0,
 				 "field %s.access: \"%s\": expected letters of rwm", where, access);
 	out->type = type[0] == 'a' ? C_DEV_ALL : type[0] == 'b' ? C_DEV_BLOCK : C_DEV_CHAR;
-	out->access = (strchr(access, 'r') ? C_DEV_READ : 0) |
-		      (strchr(access, 'w') ? C_DEV_WRITE : 0) | (strchr(access, 'm') ? C_DEV_MKNOD : 0);
 	if (json_number(rule, where, "major", &out->major, err) < 0 ||
 	    json_number(rule, where, "minor", &out->minor, err) < 0)
 		return -1;

@@ -79,6 +79,10 @@ const char *c_dev_rule_text(const struct c_dev_rule *r, char buf[C_DEV_RULE_TEXT
 int c_dev_rule_parse(const char *text, bool allow, const char *what, struct c_dev_rule *out,
 		     c_err **err);
 
+/* Access letters as the OCI config and docker's --device give them: one to
+ * three of r, w and m (repeats taken); false for anything else. */
+bool c_dev_access_parse(const char *letters, unsigned *access);
+
 /* An OCI linux.resources.devices entry ("allow", "type" a, b or c, "major"
  * and "minor" absent, null or -1 for all, "access"), where names it in
  * errors (C_EXIT_DATA, naming the field); and the entry for a rule. */
